@@ -1,0 +1,98 @@
+"""Settings from environment variables, with documented defaults.
+
+Nothing here runs at import time: call :func:`field_settings` or :func:`server_settings`.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from platformdirs import user_data_dir
+
+APP_NAME = "auditkit"
+
+
+@dataclass(frozen=True)
+class FieldSettings:
+    """Where the laptop app keeps its data."""
+
+    data_dir: Path
+
+    @property
+    def database_path(self) -> Path:
+        return self.data_dir / "field.sqlite3"
+
+    @property
+    def database_url(self) -> str:
+        return f"sqlite:///{self.database_path}"
+
+    @property
+    def photos_dir(self) -> Path:
+        return self.data_dir / "photos"
+
+    @property
+    def backups_dir(self) -> Path:
+        return self.data_dir / "backups"
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """Where the CB server keeps its data and which database it uses."""
+
+    data_dir: Path
+    database_url: str
+
+    @property
+    def blobs_dir(self) -> Path:
+        return self.data_dir / "blobs"
+
+
+def default_data_dir() -> Path:
+    """The user data folder of this platform (e.g. ~/.local/share/auditkit)."""
+    return Path(user_data_dir(APP_NAME, appauthor=False))
+
+
+def field_settings(environ: dict[str, str] | None = None) -> FieldSettings:
+    env = os.environ if environ is None else environ
+    data_dir = Path(env.get("AUDITKIT_DATA_DIR") or default_data_dir()).expanduser()
+    return FieldSettings(data_dir=data_dir.resolve())
+
+
+def server_settings(environ: dict[str, str] | None = None) -> ServerSettings:
+    env = os.environ if environ is None else environ
+    raw = env.get("AUDITKIT_SERVER_DATA_DIR") or default_data_dir() / "server"
+    data_dir = Path(raw).expanduser().resolve()
+    url = env.get("AUDITKIT_SERVER_DATABASE_URL") or f"sqlite:///{data_dir / 'server.sqlite3'}"
+    return ServerSettings(data_dir=data_dir, database_url=url)
+
+
+def prepare_dir(path: Path) -> Path:
+    """Create a data folder readable by its owner only."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path
+
+
+def load_secret_key(data_dir: Path) -> str:
+    """Return the app's secret key, generating it on first start.
+
+    The key lives in the data folder with owner-only permissions, so it survives
+    restarts (sessions stay valid) and is never part of the code.
+    """
+    prepare_dir(data_dir)
+    path = data_dir / "secret_key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    key = secrets.token_urlsafe(48)
+    # O_EXCL: if two processes start at once, one wins and the other reads its key.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key

@@ -1,0 +1,146 @@
+"""What the CB decides and issues: cycles, decisions, certificates, CAPA, review, events."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from auditkit.models.base import Base, LaptopRecord, Timestamps, utcnow
+from auditkit.models.enums import (
+    CertificateStatus,
+    CorrectiveActionStatus,
+    DecisionOutcome,
+    db_enum,
+)
+
+
+class CertificationCycle(Base, Timestamps):
+    """A three-year cycle that starts at the certification decision."""
+
+    __tablename__ = "certification_cycles"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"), index=True)
+    start_date: Mapped[date]
+    expiry_date: Mapped[date]
+
+
+class Decision(Base, Timestamps):
+    """A certification decision, taken by someone who was not on the audit team."""
+
+    __tablename__ = "decisions"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"), index=True)
+    audit_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("audits.id"), index=True)
+    cycle_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("certification_cycles.id"))
+    outcome: Mapped[DecisionOutcome] = mapped_column(db_enum(DecisionOutcome, "decision_outcome"))
+    decided_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decision_date: Mapped[date]
+    reasons: Mapped[str] = mapped_column(Text, default="")
+    gate_results: Mapped[list[Any]] = mapped_column(default=list)
+
+
+class Certificate(Base, Timestamps):
+    """One revision of a certificate; a revision supersedes the one before it."""
+
+    __tablename__ = "certificates"
+    __table_args__ = (UniqueConstraint("number", "revision"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    number: Mapped[str] = mapped_column(String(60), index=True)
+    revision: Mapped[int] = mapped_column(default=0)
+    organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"), index=True)
+    cycle_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("certification_cycles.id"))
+    decision_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("decisions.id"))
+    supersedes_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("certificates.id"))
+    status: Mapped[CertificateStatus] = mapped_column(
+        db_enum(CertificateStatus, "certificate_status"), default=CertificateStatus.DRAFT
+    )
+    # [{"standard": "ISO 9001", "edition": "2015", "amendment": "Amd 1:2024"}]
+    standards: Mapped[list[Any]] = mapped_column(default=list)
+    original_date: Mapped[date | None]
+    issue_date: Mapped[date | None]
+    effective_date: Mapped[date | None]
+    expiry_date: Mapped[date | None]
+    accredited: Mapped[bool] = mapped_column(default=True)
+    soa_version: Mapped[str] = mapped_column(String(80), default="")
+
+    sites: Mapped[list[CertificateSite]] = relationship(
+        back_populates="certificate", cascade="all, delete-orphan"
+    )
+
+
+class CertificateSite(Base):
+    """The scope of a certificate at one site."""
+
+    __tablename__ = "certificate_sites"
+    __table_args__ = (UniqueConstraint("certificate_id", "site_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    certificate_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("certificates.id", ondelete="CASCADE"), index=True
+    )
+    site_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sites.id"))
+    scope: Mapped[str] = mapped_column(Text)
+
+    certificate: Mapped[Certificate] = relationship(back_populates="sites")
+
+
+class CorrectiveAction(Base, Timestamps):
+    """The auditee's answer to a nonconformity and the CB's review of it."""
+
+    __tablename__ = "corrective_actions"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    finding_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("findings.id", ondelete="CASCADE"), index=True
+    )
+    correction: Mapped[str] = mapped_column(Text, default="")
+    root_cause: Mapped[str] = mapped_column(Text, default="")
+    corrective_action: Mapped[str] = mapped_column(Text, default="")
+    due_date: Mapped[date | None]
+    status: Mapped[CorrectiveActionStatus] = mapped_column(
+        db_enum(CorrectiveActionStatus, "capa_status"), default=CorrectiveActionStatus.SUBMITTED
+    )
+    submitted_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    reviewed_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    reviewed_at: Mapped[datetime | None]
+    review_note: Mapped[str] = mapped_column(Text, default="")
+
+
+class ReviewComment(Base, LaptopRecord):
+    """A technical reviewer's query on an audit or finding, and the replies to it."""
+
+    __tablename__ = "review_comments"
+
+    audit_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("audits.id", ondelete="CASCADE"), index=True
+    )
+    finding_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("findings.id", ondelete="CASCADE")
+    )
+    parent_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("review_comments.id"))
+    author_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(Text)
+    resolved_at: Mapped[datetime | None]
+
+
+class AuditEvent(Base):
+    """Append-only log of who did what, on the laptop and on the server."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    audit_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("audits.id", ondelete="SET NULL"), index=True
+    )
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(80))
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
