@@ -1,0 +1,55 @@
+"""The certification body's server: staff UI (and later sync API, portal, public check)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from auditkit import __version__
+from auditkit.config import load_secret_key, server_settings
+from auditkit.resources import static_dir, templates_dir
+from auditkit.web import csrf, database, errors, htmx, security
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the CB app. `config` overrides the settings read from the environment."""
+    app = Flask(
+        __name__,
+        template_folder=str(templates_dir()),
+        static_folder=str(static_dir()),
+    )
+    settings = server_settings()
+    app.config.update(
+        APP_NAME="cb",
+        DATA_DIR=settings.data_dir,
+        DATABASE_URL=settings.database_url,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        # Behind TLS in production; the local demo runs on plain http.
+        SESSION_COOKIE_SECURE=os.environ.get("AUDITKIT_SECURE_COOKIES", "0") == "1",
+        CSRF_EXEMPT_PREFIXES=("/api/",),
+    )
+    if config:
+        app.config.update(config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = load_secret_key(app.config["DATA_DIR"])
+    app.jinja_env.globals["app_version"] = __version__
+
+    csrf.init_app(app)
+    database.init_app(app)
+    htmx.init_app(app)
+    security.init_app(app)
+    errors.init_app(app, "cb/error.html")
+    _register_blueprints(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from auditkit.cb import auth, planning
+
+    auth.init_app(app)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(planning.bp)

@@ -1,0 +1,52 @@
+"""The auditor's laptop app, served on 127.0.0.1."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from auditkit import __version__
+from auditkit.config import field_settings, load_secret_key
+from auditkit.resources import static_dir, templates_dir
+from auditkit.web import csrf, database, errors, hosts, htmx, security
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the field app. `config` overrides the settings read from the environment."""
+    app = Flask(
+        __name__,
+        template_folder=str(templates_dir()),
+        static_folder=str(static_dir()),
+    )
+    settings = field_settings()
+    app.config.update(
+        APP_NAME="field",
+        DATA_DIR=settings.data_dir,
+        DATABASE_URL=settings.database_url,
+        PHOTOS_DIR=settings.photos_dir,
+        MAX_CONTENT_LENGTH=64 * 1024 * 1024,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+    )
+    if config:
+        app.config.update(config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = load_secret_key(app.config["DATA_DIR"])
+    app.jinja_env.globals["app_version"] = __version__
+
+    hosts.init_app(app)
+    csrf.init_app(app)
+    database.init_app(app)
+    htmx.init_app(app)
+    security.init_app(app)
+    errors.init_app(app, "field/error.html")
+    _register_blueprints(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from auditkit.field.audits import bp as audits_bp
+
+    app.register_blueprint(audits_bp)

@@ -1,0 +1,1 @@
+"""Pieces both Flask apps share: database session, CSRF, errors, htmx wiring."""
