@@ -1,0 +1,123 @@
+"""`auditkit field`, `auditkit server` and `auditkit demo`: start the apps."""
+
+from __future__ import annotations
+
+import threading
+
+import click
+from werkzeug.serving import make_server
+
+from auditkit.config import field_settings, prepare_dir, server_settings
+from auditkit.migrate import upgrade, upgrade_field_database
+from auditkit.web.hosts import LOOPBACK_HOSTS
+
+
+def prepare_field() -> None:
+    """Create the laptop's folders and upgrade its database (with a backup first)."""
+    settings = field_settings()
+    prepare_dir(settings.data_dir)
+    prepare_dir(settings.photos_dir)
+    backup = upgrade_field_database(settings.database_path, settings.backups_dir)
+    if backup:
+        click.echo(f"Database upgraded; the previous version is kept at {backup}")
+
+
+def prepare_server() -> None:
+    settings = server_settings()
+    prepare_dir(settings.data_dir)
+    prepare_dir(settings.blobs_dir)
+    upgrade(settings.database_url)
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def field(host: str, port: int) -> None:
+    """Start the auditor's field app (on this computer only)."""
+    from auditkit.field import create_app
+
+    if host not in LOOPBACK_HOSTS:
+        click.echo(
+            f"Warning: binding {host}; the field app still answers only requests addressed "
+            "to 127.0.0.1 or localhost.",
+            err=True,
+        )
+    prepare_field()
+    app = create_app()
+    click.echo(f"Field app: http://{_url_host(host)}:{port}/")
+    make_server(host, port, app, threaded=True).serve_forever()
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5001, show_default=True, type=int)
+def server(host: str, port: int) -> None:
+    """Start the CB server (development server; use gunicorn in production)."""
+    from auditkit.cb import create_app
+
+    prepare_server()
+    app = create_app()
+    click.echo(f"CB server: http://{_url_host(host)}:{port}/")
+    make_server(host, port, app, threaded=True).serve_forever()
+
+
+@click.command()
+@click.option("--seed-only", is_flag=True, help="Seed the demo data and exit.")
+@click.option("--field-port", default=5000, show_default=True, type=int)
+@click.option("--server-port", default=5001, show_default=True, type=int)
+def demo(seed_only: bool, field_port: int, server_port: int) -> None:
+    """Seed the demo data, then start the field app and the CB server."""
+    from auditkit import demo as demo_data
+    from auditkit.db import make_engine, make_session_factory
+
+    prepare_server()
+    prepare_field()
+    server_engine = make_engine(server_settings().database_url)
+    laptop_engine = make_engine(field_settings().database_url)
+    try:
+        with make_session_factory(server_engine).begin() as session:
+            audit = demo_data.seed_server(session)
+            audit_id = audit.id
+        demo_data.copy_audit_to_laptop(server_engine, laptop_engine, audit_id, "auditor1")
+    finally:
+        server_engine.dispose()
+        laptop_engine.dispose()
+    click.echo("Demo data ready.")
+    if seed_only:
+        return
+    _serve_both(field_port, server_port)
+
+
+def _serve_both(field_port: int, server_port: int) -> None:
+    from auditkit.cb import create_app as create_cb
+    from auditkit.demo import DEMO_PASSWORD, DEMO_USERS
+    from auditkit.field import create_app as create_field
+
+    servers = [
+        make_server("127.0.0.1", server_port, create_cb(), threaded=True),
+        make_server("127.0.0.1", field_port, create_field(), threaded=True),
+    ]
+    threads = [threading.Thread(target=s.serve_forever, daemon=True) for s in servers]
+    for t in threads:
+        t.start()
+    click.echo("")
+    click.echo(f"  Field app (Anna de Vries' laptop): http://127.0.0.1:{field_port}/")
+    click.echo(f"  CB server:                         http://127.0.0.1:{server_port}/")
+    click.echo("")
+    click.echo(f"  CB logins (password for all: {DEMO_PASSWORD}):")
+    for user in DEMO_USERS:
+        roles = ", ".join(r.value for r in user.roles)
+        click.echo(f"    {user.username:<10} {user.full_name:<16} {roles}")
+    click.echo("")
+    click.echo("  Press Ctrl+C to stop.")
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        click.echo("Stopping.")
+    finally:
+        for s in servers:
+            s.shutdown()
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host

@@ -1,0 +1,137 @@
+"""Shared fixtures: an isolated environment, a migrated database (SQLite or PostgreSQL), the apps.
+
+Every database test runs on SQLite; set AUDITKIT_TEST_DATABASE_URL to a PostgreSQL URL to run
+the same tests on PostgreSQL (each test gets a fresh schema).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from auditkit.db import make_engine, make_session_factory
+from auditkit.migrate import upgrade
+
+POSTGRES_URL = os.environ.get("AUDITKIT_TEST_DATABASE_URL", "")
+ENV_VARS = (
+    "AUDITKIT_DATA_DIR",
+    "AUDITKIT_SERVER_DATA_DIR",
+    "AUDITKIT_SERVER_DATABASE_URL",
+    "AUDITKIT_CHECKLISTS_DIR",
+    "AUDITKIT_SECURE_COOKIES",
+)
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No test reads or writes the user's real data folders."""
+    for name in ENV_VARS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AUDITKIT_DATA_DIR", str(tmp_path / "laptop"))
+    monkeypatch.setenv("AUDITKIT_SERVER_DATA_DIR", str(tmp_path / "server"))
+    return tmp_path
+
+
+def reset_postgres(url: str) -> None:
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture
+def server_db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """An empty server database: PostgreSQL when configured, else a SQLite file."""
+    if POSTGRES_URL:
+        reset_postgres(POSTGRES_URL)
+        url = POSTGRES_URL
+    else:
+        url = f"sqlite:///{tmp_path / 'server.sqlite3'}"
+    monkeypatch.setenv("AUDITKIT_SERVER_DATABASE_URL", url)
+    return url
+
+
+@pytest.fixture
+def migrated_server_db(server_db_url: str) -> str:
+    upgrade(server_db_url)
+    return server_db_url
+
+
+@pytest.fixture
+def server_engine(migrated_server_db: str) -> Iterator[Engine]:
+    engine = make_engine(migrated_server_db)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def server_session(server_engine: Engine) -> Iterator[Session]:
+    with make_session_factory(server_engine)() as session:
+        yield session
+
+
+@pytest.fixture
+def laptop_db_url(tmp_path: Path) -> str:
+    path = tmp_path / "laptop" / "field.sqlite3"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    url = f"sqlite:///{path}"
+    upgrade(url)
+    return url
+
+
+@pytest.fixture
+def laptop_engine(laptop_db_url: str) -> Iterator[Engine]:
+    engine = make_engine(laptop_db_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def seeded(server_engine: Engine, laptop_engine: Engine):  # type: ignore[no-untyped-def]
+    """The demo data on the server and on the demo laptop."""
+    from auditkit import demo
+
+    with make_session_factory(server_engine).begin() as session:
+        audit = demo.seed_server(session)
+        audit_id = audit.id
+    demo.copy_audit_to_laptop(server_engine, laptop_engine, audit_id, "auditor1")
+    return audit_id
+
+
+@pytest.fixture
+def field_app(laptop_db_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
+    from auditkit.field import create_app
+
+    return create_app(
+        {"TESTING": True, "DATABASE_URL": laptop_db_url, "DATA_DIR": tmp_path / "laptop"}
+    )
+
+
+@pytest.fixture
+def field_client(field_app):  # type: ignore[no-untyped-def]
+    return field_app.test_client()
+
+
+@pytest.fixture
+def cb_app(migrated_server_db: str, tmp_path: Path):  # type: ignore[no-untyped-def]
+    from auditkit.cb import create_app
+
+    return create_app(
+        {"TESTING": True, "DATABASE_URL": migrated_server_db, "DATA_DIR": tmp_path / "server"}
+    )
+
+
+@pytest.fixture
+def cb_client(cb_app):  # type: ignore[no-untyped-def]
+    return cb_app.test_client()
+
+
+def describe_db(url: str) -> str:
+    return make_url(url).get_backend_name()
