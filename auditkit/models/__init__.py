@@ -34,6 +34,7 @@ from auditkit.models.enums import (
     Verdict,
 )
 from auditkit.models.findings import Finding, FindingClause, Photo, Response
+from auditkit.models.outbox import OutboxEntry
 from auditkit.models.parties import (
     Contact,
     Device,
@@ -71,6 +72,7 @@ __all__ = [
     "Meeting",
     "MeetingKind",
     "Organisation",
+    "OutboxEntry",
     "Photo",
     "Recommendation",
     "Response",

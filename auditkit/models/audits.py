@@ -135,6 +135,13 @@ class AuditClosure(Base, LaptopRecord):
         db_enum(Recommendation, "recommendation")
     )
     conclusion: Mapped[str] = mapped_column(Text, default="")
+    # Report sections the lead writes (ISO/IEC 17021-1 9.4.8): empty means "none".
+    plan_deviations: Mapped[str] = mapped_column(Text, default="")
+    significant_issues: Mapped[str] = mapped_column(Text, default="")
+    significant_changes: Mapped[str] = mapped_column(Text, default="")
+    unresolved_issues: Mapped[str] = mapped_column(Text, default="")
+    marks_use: Mapped[str] = mapped_column(Text, default="")
+    previous_nc_verification: Mapped[str] = mapped_column(Text, default="")
     signed_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     signed_at: Mapped[datetime | None]
     signed_content_sha256: Mapped[str | None] = mapped_column(String(64))

@@ -1,0 +1,216 @@
+"""Findings: graded, tied to clauses of the audit's standards, with their objective evidence."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from auditkit.capture.answers import ensure_response
+from auditkit.capture.forms import FormData, FormReader
+from auditkit.capture.workspace import Workspace
+from auditkit.models import (
+    Finding,
+    FindingClause,
+    Grade,
+    Interviewee,
+    Response,
+    SampledRecord,
+    utcnow,
+)
+
+NONCONFORMITIES = frozenset({Grade.MAJOR, Grade.MINOR})
+
+
+@dataclass(frozen=True)
+class FindingInput:
+    grade: Grade
+    clause_refs: list[tuple[str, str]]
+    requirement: str
+    objective_evidence: str
+    statement: str
+    extent: str
+    site_id: uuid.UUID | None
+    process: str
+    interviewee_ids: list[uuid.UUID]
+    sampled_record_ids: list[uuid.UUID]
+    item_keys: list[str]
+
+
+def parse_finding(
+    ws: Workspace, form: FormData, *, clause_numbers: set[tuple[str, str]], item_keys: set[str]
+) -> FindingInput:
+    """Read the finding form; an NC needs requirement, evidence and statement (17021-1 9.4.5)."""
+    reader = FormReader(form)
+    grade = reader.choice("grade", Grade, required="Choose a grade.")
+    refs: list[tuple[str, str]] = []
+    for raw in form.getlist("clause_refs"):
+        checklist_id, _, number = raw.partition("|")
+        if (checklist_id, number) not in clause_numbers:
+            reader.fail("clause_refs", "A selected clause is not part of this audit's standards.")
+        elif (checklist_id, number) not in refs:
+            refs.append((checklist_id, number))
+    if not refs and grade != Grade.POSITIVE:
+        reader.fail("clause_refs", "Select at least one clause this finding is raised against.")
+    nc = grade in NONCONFORMITIES
+    requirement = reader.text("requirement", required="State the requirement." if nc else "")
+    evidence = reader.text(
+        "objective_evidence",
+        required="Describe the objective evidence: what you saw, with records and dates.",
+    )
+    statement = reader.text(
+        "statement",
+        required="State the nonconformity: what is missing or not fulfilled."
+        if nc
+        else "Describe the finding in a sentence.",
+    )
+    extent = reader.text("extent", limit=200)
+    site_id = reader.optional_uuid("site_id", {s.id for s in ws.audit.sites})
+    process = reader.text("process", limit=200)
+    interviewees = reader.uuids("interviewee_ids", _ids(ws, Interviewee))
+    records = reader.uuids("sampled_record_ids", _ids(ws, SampledRecord))
+    keys = [k for k in dict.fromkeys(form.getlist("item_keys")) if k]
+    if any(k not in item_keys for k in keys):
+        reader.fail("item_keys", "A linked checklist item is not part of this audit.")
+    reader.done()
+    assert grade is not None
+    return FindingInput(
+        grade,
+        refs,
+        requirement,
+        evidence,
+        statement,
+        extent,
+        site_id,
+        process,
+        interviewees,
+        records,
+        keys,
+    )
+
+
+def _ids(ws: Workspace, model: type[Interviewee] | type[SampledRecord]) -> set[uuid.UUID]:
+    return set(ws.session.scalars(select(model.id).where(model.audit_id == ws.audit.id)))
+
+
+def create_finding(ws: Workspace, data: FindingInput, *, confirm_void: bool = False) -> Finding:
+    """A new finding with the next provisional number (the server gives the final one)."""
+    ws.ensure_editable(confirm_void=confirm_void)
+    last = ws.session.scalar(
+        select(func.max(Finding.local_number)).where(Finding.audit_id == ws.audit.id)
+    )
+    finding = Finding(
+        id=uuid.uuid4(),
+        audit_id=ws.audit.id,
+        local_number=(last or 0) + 1,
+        created_by_id=ws.user_id,
+        version=1,
+        grade=data.grade,
+    )
+    ws.session.add(finding)
+    _apply(ws, finding, data)
+    ws.session.flush()
+    ws.record("finding.create.v1", str(finding.id), None, _wire(finding))
+    return finding
+
+
+def update_finding(
+    ws: Workspace, finding: Finding, data: FindingInput, *, confirm_void: bool = False
+) -> bool:
+    """Apply the changed fields; return False when nothing changed."""
+    before = _wire(finding)
+    after = _wire_input(data)
+    changes = {k: v for k, v in after.items() if before.get(k) != v}
+    if not changes:
+        return False
+    ws.ensure_editable(confirm_void=confirm_void)
+    base = finding.version
+    _apply(ws, finding, data)
+    finding.version += 1
+    ws.session.flush()
+    ws.record("finding.update.v1", str(finding.id), base, changes)
+    return True
+
+
+def delete_finding(ws: Workspace, finding: Finding, *, confirm_void: bool = False) -> None:
+    """Leave a tombstone: the finding disappears from lists and the report, not from history."""
+    ws.ensure_editable(confirm_void=confirm_void)
+    base = finding.version
+    finding.deleted_at = utcnow()
+    finding.version += 1
+    ws.record("finding.delete.v1", str(finding.id), base, {})
+
+
+def _apply(ws: Workspace, finding: Finding, data: FindingInput) -> None:
+    finding.grade = data.grade
+    finding.requirement = data.requirement
+    finding.objective_evidence = data.objective_evidence
+    finding.statement = data.statement
+    finding.extent = data.extent
+    finding.site_id = data.site_id
+    finding.process = data.process
+    finding.clauses = [
+        FindingClause(position=i, checklist_id=c, clause_number=n)
+        for i, (c, n) in enumerate(data.clause_refs)
+    ]
+    finding.interviewees = [ws.session.get(Interviewee, i) for i in data.interviewee_ids]
+    finding.sampled_records = [ws.session.get(SampledRecord, i) for i in data.sampled_record_ids]
+    finding.responses = _responses(ws, data.item_keys)
+
+
+def _responses(ws: Workspace, item_keys: list[str]) -> list[Response]:
+    """The items a finding links to; an item not answered yet gets an empty answer row."""
+    return [ensure_response(ws, key) for key in item_keys]
+
+
+def _wire(finding: Finding) -> dict[str, object]:
+    return {
+        "local_number": finding.local_number,
+        "grade": finding.grade.value,
+        "requirement": finding.requirement or "",
+        "objective_evidence": finding.objective_evidence or "",
+        "statement": finding.statement or "",
+        "extent": finding.extent or "",
+        "site_id": str(finding.site_id) if finding.site_id else None,
+        "process": finding.process or "",
+        "clause_refs": [[c.checklist_id, c.clause_number] for c in finding.clauses],
+        "interviewee_ids": sorted(str(i.id) for i in finding.interviewees),
+        "sampled_record_ids": sorted(str(r.id) for r in finding.sampled_records),
+        "item_keys": [r.item_key for r in finding.responses],
+    }
+
+
+def _wire_input(data: FindingInput) -> dict[str, object]:
+    return {
+        "grade": data.grade.value,
+        "requirement": data.requirement,
+        "objective_evidence": data.objective_evidence,
+        "statement": data.statement,
+        "extent": data.extent,
+        "site_id": str(data.site_id) if data.site_id else None,
+        "process": data.process,
+        "clause_refs": [[c, n] for c, n in data.clause_refs],
+        "interviewee_ids": sorted(str(i) for i in data.interviewee_ids),
+        "sampled_record_ids": sorted(str(i) for i in data.sampled_record_ids),
+        "item_keys": list(data.item_keys),
+    }
+
+
+def active_findings(audit_id: uuid.UUID):  # type: ignore[no-untyped-def]
+    """Select the findings of an audit that are not deleted, by provisional number."""
+    return (
+        select(Finding)
+        .where(Finding.audit_id == audit_id, Finding.deleted_at.is_(None))
+        .order_by(Finding.local_number)
+    )
+
+
+__all__ = [
+    "FindingInput",
+    "active_findings",
+    "create_finding",
+    "delete_finding",
+    "parse_finding",
+    "update_finding",
+]

@@ -1,0 +1,71 @@
+"""The unit every capture function works in: one audit, one auditor, one session."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from auditkit.capture.errors import ReadOnly, SignatureWouldBeVoided
+from auditkit.models import Audit, AuditClosure, AuditEvent, AuditStatus, OutboxEntry, utcnow
+
+LOCKED_STATUSES = frozenset({AuditStatus.SUBMITTED, AuditStatus.ACCEPTED, AuditStatus.DECIDED})
+
+
+@dataclass
+class Workspace:
+    session: Session
+    audit: Audit
+    user_id: uuid.UUID
+
+    def closure(self) -> AuditClosure | None:
+        return self.session.scalars(
+            select(AuditClosure).where(AuditClosure.audit_id == self.audit.id)
+        ).first()
+
+    def ensure_not_locked(self) -> None:
+        if self.audit.status in LOCKED_STATUSES:
+            raise ReadOnly(self.audit.status.value)
+
+    def ensure_editable(self, *, confirm_void: bool = False) -> None:
+        """Refuse edits to a locked audit; void a signature only when the auditor confirmed."""
+        self.ensure_not_locked()
+        closure = self.closure()
+        if closure is None or closure.signed_at is None:
+            return
+        if not confirm_void:
+            raise SignatureWouldBeVoided()
+        base = closure.version
+        closure.signed_at = None
+        closure.signed_by_id = None
+        closure.signed_content_sha256 = None
+        closure.auditee_name = ""
+        closure.auditee_acknowledged_at = None
+        closure.version += 1
+        self.record("audit.signature_void.v1", str(closure.id), base, {})
+
+    def record(
+        self, name: str, entity_id: str, base_version: int | None, payload: dict[str, Any]
+    ) -> OutboxEntry:
+        """Queue the edit for the server and log it, in the caller's transaction."""
+        entry = OutboxEntry(
+            name=name,
+            audit_id=self.audit.id,
+            entity_id=entity_id,
+            base_version=base_version,
+            payload=payload,
+        )
+        self.session.add(entry)
+        self.session.add(
+            AuditEvent(
+                audit_id=self.audit.id,
+                actor_id=self.user_id,
+                action=name,
+                detail={"entity_id": entity_id},
+                at=utcnow(),
+            )
+        )
+        return entry
