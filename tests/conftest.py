@@ -7,6 +7,7 @@ the same tests on PostgreSQL (each test gets a fresh schema).
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -46,21 +47,48 @@ def reset_postgres(url: str) -> None:
     engine.dispose()
 
 
-@pytest.fixture
-def server_db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    """An empty server database: PostgreSQL when configured, else a SQLite file."""
+def empty_postgres(url: str) -> None:
+    """Delete every row (fast), keeping the migrated schema."""
+    from auditkit.models import Base
+
+    names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file made once per run; tests get copies. Migrates PostgreSQL once too."""
     if POSTGRES_URL:
         reset_postgres(POSTGRES_URL)
+        upgrade(POSTGRES_URL)
+    path = tmp_path_factory.mktemp("template") / "migrated.sqlite3"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+def _copy_template(template: Path, target: Path) -> str:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(template, target)
+    return f"sqlite:///{target}"
+
+
+@pytest.fixture
+def server_db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, migrated_template: Path) -> str:
+    """A migrated server database with no rows: PostgreSQL when configured, else SQLite."""
+    if POSTGRES_URL:
+        empty_postgres(POSTGRES_URL)
         url = POSTGRES_URL
     else:
-        url = f"sqlite:///{tmp_path / 'server.sqlite3'}"
+        url = _copy_template(migrated_template, tmp_path / "server" / "server.sqlite3")
     monkeypatch.setenv("AUDITKIT_SERVER_DATABASE_URL", url)
     return url
 
 
 @pytest.fixture
 def migrated_server_db(server_db_url: str) -> str:
-    upgrade(server_db_url)
     return server_db_url
 
 
@@ -78,12 +106,8 @@ def server_session(server_engine: Engine) -> Iterator[Session]:
 
 
 @pytest.fixture
-def laptop_db_url(tmp_path: Path) -> str:
-    path = tmp_path / "laptop" / "field.sqlite3"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    url = f"sqlite:///{path}"
-    upgrade(url)
-    return url
+def laptop_db_url(tmp_path: Path, migrated_template: Path) -> str:
+    return _copy_template(migrated_template, tmp_path / "laptop" / "field.sqlite3")
 
 
 @pytest.fixture

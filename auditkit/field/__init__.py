@@ -47,6 +47,16 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from auditkit.field.audits import bp as audits_bp
+    from auditkit.field import (
+        audits,
+        checklist,
+        closing,
+        findings,
+        meetings,
+        photos,
+        registers,
+        report,
+    )
 
-    app.register_blueprint(audits_bp)
+    for module in (audits, checklist, findings, meetings, photos, registers, closing, report):
+        app.register_blueprint(module.bp)
