@@ -150,10 +150,16 @@ def _apply(ws: Workspace, finding: Finding, data: FindingInput) -> None:
     finding.extent = data.extent
     finding.site_id = data.site_id
     finding.process = data.process
-    finding.clauses = [
-        FindingClause(position=i, checklist_id=c, clause_number=n)
-        for i, (c, n) in enumerate(data.clause_refs)
-    ]
+    # Reuse rows for clauses kept: replacing them would insert before the old rows are gone.
+    existing = {(c.checklist_id, c.clause_number): c for c in finding.clauses}
+    clauses = []
+    for position, (checklist_id, number) in enumerate(data.clause_refs):
+        clause = existing.get((checklist_id, number)) or FindingClause(
+            checklist_id=checklist_id, clause_number=number
+        )
+        clause.position = position
+        clauses.append(clause)
+    finding.clauses = clauses
     finding.interviewees = [ws.session.get(Interviewee, i) for i in data.interviewee_ids]
     finding.sampled_records = [ws.session.get(SampledRecord, i) for i in data.sampled_record_ids]
     finding.responses = _responses(ws, data.item_keys)

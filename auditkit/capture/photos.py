@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC
 
 from auditkit.capture.errors import Invalid
 from auditkit.capture.workspace import Workspace
@@ -35,6 +36,9 @@ def add_photo(
     photo_data = normalize(data)
     store.put(photo_data.jpeg, photo_data.sha256)
     store.put_thumbnail(photo_data.thumbnail, photo_data.sha256)
+    taken_at = photo_data.taken_at
+    if taken_at is not None and taken_at.tzinfo is not None:
+        taken_at = taken_at.astimezone(UTC)  # an offset was recorded: store the instant
     photo = Photo(
         id=uuid.uuid4(),
         audit_id=ws.audit.id,
@@ -42,7 +46,7 @@ def add_photo(
         size=photo_data.size,
         width=photo_data.width,
         height=photo_data.height,
-        taken_at=photo_data.taken_at,
+        taken_at=taken_at,
         caption=caption,
         response_id=response.id if response else None,
         finding_id=finding.id if finding else None,

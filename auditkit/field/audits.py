@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from auditkit import queries
 from auditkit.capture.findings import active_findings
 from auditkit.field.context import checklist_tree, laptop_identity, load_workspace
-from auditkit.field.items import answered_keys, item_states, pages, progress
+from auditkit.field.items import answered_keys, pages, progress
 from auditkit.models import Finding, OutboxEntry, Photo, Response
 from auditkit.web.database import db_session
 
@@ -62,7 +62,7 @@ def show(audit_id: uuid.UUID):  # type: ignore[no-untyped-def]
     """The audit's workspace: plan summary, progress per clause, findings by grade."""
     ws = load_workspace(audit_id)
     tree = checklist_tree(ws.audit)
-    answered = answered_keys(item_states(ws.session, audit_id))
+    answered = answered_keys(ws.session, audit_id)
     sections = [(node, *progress(node, answered)) for node in pages(tree)]
     findings = ws.session.scalars(active_findings(audit_id)).all()
     by_grade = Counter(f.grade.value for f in findings)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, render_template, request, url_for
+from sqlalchemy import select
 
 from auditkit.capture.answers import find_response, parse_answer, save_answer
 from auditkit.capture.registers import interviewees, sampled_records
@@ -15,12 +16,13 @@ from auditkit.field.items import (
     ItemState,
     answered_keys,
     item_states,
+    linked_item_keys,
     matches,
     pages,
     progress,
     walk,
 )
-from auditkit.models import Verdict
+from auditkit.models import Response
 
 bp = Blueprint("checklist", __name__, url_prefix="/audits/<uuid:audit_id>")
 
@@ -33,8 +35,7 @@ def page(audit_id: uuid.UUID):  # type: ignore[no-untyped-def]
     ws = load_workspace(audit_id)
     tree = checklist_tree(ws.audit)
     all_pages = pages(tree)
-    states = item_states(ws.session, audit_id)
-    answered = answered_keys(states)
+    answered = answered_keys(ws.session, audit_id)
     chosen_filter = request.args.get("filter", "")
     if chosen_filter not in FILTERS:
         chosen_filter = ""
@@ -45,52 +46,65 @@ def page(audit_id: uuid.UUID):  # type: ignore[no-untyped-def]
         scope = all_pages
     else:
         wanted = request.args.get("section")
-        current = next(
-            (p for p in all_pages if p.key == wanted), all_pages[0] if all_pages else None
-        )
+        first = all_pages[0] if all_pages else None
+        current = next((p for p in all_pages if p.key == wanted), first)
         scope = [current] if current else []
+    keep = _item_filter(ws, chosen_filter, words, answered)
     blocks = []
     for top in scope:
         for node, depth in walk(top):
-            questions = [
-                q
-                for q in node.iter_questions()
-                if _keep(q, states.get(q.item_key), chosen_filter, words, answered)
-            ]
-            if questions or (current is not None and not (chosen_filter or words)):
+            questions = [q for q in node.iter_questions() if keep(q)]
+            if questions or current is not None:
                 blocks.append((node, depth, questions))
-    next_unanswered = _next_unanswered(all_pages, current, answered)
+    shown = [q.item_key for _, _, questions in blocks for q in questions]
     return render_template(
         "field/checklist.html",
         audit=ws.audit,
-        tree=tree,
         pages=[(p, *progress(p, answered)) for p in all_pages],
         current=current,
         blocks=blocks,
-        states=states,
+        states=item_states(ws.session, audit_id, shown),
         filters=FILTERS,
         chosen_filter=chosen_filter,
         query=query,
-        next_unanswered=next_unanswered,
+        next_unanswered=_next_unanswered(all_pages, current, answered),
         interviewees=interviewees(ws),
         records=sampled_records(ws),
         dom_id=dom_id,
-        Verdict=Verdict,
+        urls=_url_prefixes(audit_id),
     )
 
 
-def _keep(
-    q: IntegratedQuestion,
-    state: ItemState | None,
-    chosen: str,
-    words: list[str],
-    answered: set[str],
-) -> bool:
-    if chosen == "unanswered" and q.item_key in answered:
-        return False
-    if chosen == "findings" and not (state and state.findings):
-        return False
-    return matches(q, state, words) if words else True
+def _item_filter(ws, chosen: str, words: list[str], answered: set[str]):  # type: ignore[no-untyped-def]
+    """A predicate for the items to show under the chosen filter and search words."""
+    linked = linked_item_keys(ws.session, ws.audit.id) if chosen == "findings" else set()
+    notes: dict[str, str] = {}
+    if words:
+        notes = dict(
+            ws.session.execute(
+                select(Response.item_key, Response.notes).where(Response.audit_id == ws.audit.id)
+            ).all()
+        )
+
+    def keep(q: IntegratedQuestion) -> bool:
+        if chosen == "unanswered" and q.item_key in answered:
+            return False
+        if chosen == "findings" and q.item_key not in linked:
+            return False
+        return matches(q, notes.get(q.item_key, ""), words) if words else True
+
+    return keep
+
+
+def _url_prefixes(audit_id: uuid.UUID) -> dict[str, str]:
+    """URL prefixes an item key is appended to: url_for per item was the page's main cost."""
+    marker = "__KEY__"
+    save = url_for("checklist.save_item", audit_id=audit_id, item_key=marker)
+    return {
+        "save": save.replace(marker, ""),
+        "new_finding": url_for("findings.new", audit_id=audit_id) + "?item=",
+        "photos": url_for("photos.upload", audit_id=audit_id),
+    }
 
 
 def _next_unanswered(all_pages, current, answered):  # type: ignore[no-untyped-def]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from functools import lru_cache
 
 from flask import abort, current_app
 from sqlalchemy import select
@@ -37,15 +36,29 @@ def load_workspace(audit_id: uuid.UUID) -> Workspace:
     return Workspace(session=session, audit=audit, user_id=identity.user_id)
 
 
+TREE_CACHE = "auditkit.checklist_trees"
+TREE_CACHE_SIZE = 32
+
+
 def checklist_tree(audit: Audit) -> IntegratedTree:
-    """The audit's integrated tree, built from its pinned checklists."""
-    return _tree(tuple((c.checklist_id, c.content) for c in audit.checklists))
+    """The audit's integrated tree, built from its pinned checklists.
 
-
-@lru_cache(maxsize=32)
-def _tree(pinned: tuple[tuple[str, str], ...]) -> IntegratedTree:
-    # Pinned content never changes and parsed checklists are immutable, so caching is safe.
-    return integrate([parse_checklist(content, f"<pinned {cid}>") for cid, content in pinned])
+    Pinned content never changes and is named by its sha256, so trees are cached per app
+    by those hashes; the content itself is only read from the database on a miss.
+    """
+    key = tuple((c.checklist_id, c.content_sha256) for c in audit.checklists)
+    cache: dict[tuple[tuple[str, str], ...], IntegratedTree] = current_app.extensions.setdefault(
+        TREE_CACHE, {}
+    )
+    tree = cache.get(key)
+    if tree is None:
+        tree = integrate(
+            [parse_checklist(c.content, f"<pinned {c.checklist_id}>") for c in audit.checklists]
+        )
+        if len(cache) >= TREE_CACHE_SIZE:
+            cache.clear()
+        cache[key] = tree
+    return tree
 
 
 def photo_store() -> PhotoStore:

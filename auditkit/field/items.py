@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -46,13 +46,16 @@ class ItemState:
     photos: list[Photo] = field(default_factory=list)
 
 
-def item_states(session: Session, audit_id: uuid.UUID) -> dict[str, ItemState]:
-    """Every answered or linked item of the audit, in three queries."""
+def item_states(
+    session: Session, audit_id: uuid.UUID, item_keys: Collection[str] | None = None
+) -> dict[str, ItemState]:
+    """The answered or linked items of the audit (or of `item_keys`), in three queries."""
     states: dict[str, ItemState] = defaultdict(ItemState)
+    query = select(Response).where(Response.audit_id == audit_id)
+    if item_keys is not None:
+        query = query.where(Response.item_key.in_(list(item_keys)))
     responses = session.scalars(
-        select(Response)
-        .where(Response.audit_id == audit_id)
-        .options(selectinload(Response.interviewees), selectinload(Response.sampled_records))
+        query.options(selectinload(Response.interviewees), selectinload(Response.sampled_records))
     ).all()
     by_id = {}
     for response in responses:
@@ -61,7 +64,11 @@ def item_states(session: Session, audit_id: uuid.UUID) -> dict[str, ItemState]:
     links = session.execute(
         select(finding_responses.c.response_id, Finding)
         .join(Finding, Finding.id == finding_responses.c.finding_id)
-        .where(Finding.audit_id == audit_id, Finding.deleted_at.is_(None))
+        .where(
+            Finding.audit_id == audit_id,
+            Finding.deleted_at.is_(None),
+            finding_responses.c.response_id.in_(list(by_id)),
+        )
         .order_by(Finding.local_number)
     ).all()
     for response_id, finding in links:
@@ -80,8 +87,27 @@ def item_states(session: Session, audit_id: uuid.UUID) -> dict[str, ItemState]:
     return states
 
 
-def answered_keys(states: dict[str, ItemState]) -> set[str]:
-    return {k for k, s in states.items() if s.response is not None and s.response.verdict}
+def answered_keys(session: Session, audit_id: uuid.UUID) -> set[str]:
+    """Keys of the items that have a verdict (one light query, for progress counts)."""
+    return set(
+        session.scalars(
+            select(Response.item_key).where(
+                Response.audit_id == audit_id, Response.verdict.is_not(None)
+            )
+        )
+    )
+
+
+def linked_item_keys(session: Session, audit_id: uuid.UUID) -> set[str]:
+    """Keys of the items that at least one (not deleted) finding links to."""
+    return set(
+        session.scalars(
+            select(Response.item_key)
+            .join(finding_responses, finding_responses.c.response_id == Response.id)
+            .join(Finding, Finding.id == finding_responses.c.finding_id)
+            .where(Response.audit_id == audit_id, Finding.deleted_at.is_(None))
+        )
+    )
 
 
 def progress(node: IntegratedNode, answered: set[str]) -> tuple[int, int]:
@@ -90,14 +116,9 @@ def progress(node: IntegratedNode, answered: set[str]) -> tuple[int, int]:
     return sum(1 for k in keys if k in answered), len(keys)
 
 
-def matches(question: IntegratedQuestion, state: ItemState | None, words: list[str]) -> bool:
+def matches(question: IntegratedQuestion, notes: str, words: list[str]) -> bool:
     """Every search word appears in the question, its guidance or the notes."""
     haystack = " ".join(
-        [
-            question.question.id,
-            question.question.text,
-            question.question.guidance,
-            state.response.notes if state and state.response else "",
-        ]
+        [question.question.id, question.question.text, question.question.guidance, notes]
     ).lower()
     return all(w in haystack for w in words)

@@ -88,7 +88,8 @@ class AuditChecklist(Base):
     edition: Mapped[str] = mapped_column(String(40))
     checklist_version: Mapped[str] = mapped_column(String(40))
     content_sha256: Mapped[str] = mapped_column(String(64))
-    content: Mapped[str] = mapped_column(Text)
+    # Large (the whole YAML file): loaded only when a tree is built, not with every audit.
+    content: Mapped[str] = mapped_column(Text, deferred=True)
 
     audit: Mapped[Audit] = relationship(back_populates="checklists")
 
