@@ -22,10 +22,10 @@ def _integrated_audit(data_dir: Path):  # type: ignore[no-untyped-def]
 
     from auditkit.capture import Workspace
     from auditkit.capture.answers import AnswerInput, save_answer
+    from auditkit.checklists import integrate
     from auditkit.cli import main
     from auditkit.db import make_engine, make_session_factory
     from auditkit.demo import ORGANISATION_ID, demo_id
-    from auditkit.checklists import integrate
     from auditkit.models import Audit, AuditTeamMember, AuditType, Organisation, TeamRole, Verdict
     from auditkit.planning import pin_checklists, pinned_checklists
 
