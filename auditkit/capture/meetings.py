@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
@@ -51,12 +51,12 @@ def save_meeting(
         audit_id=ws.audit.id, kind=kind, version=0, attendees=[], notes=""
     )
     wanted = {
-        "held_at": data.held_at.isoformat() if data.held_at else None,
+        "held_at": _instant(data.held_at),
         "attendees": data.attendees,
         "notes": data.notes,
     }
     current = {
-        "held_at": meeting.held_at.isoformat() if meeting.held_at else None,
+        "held_at": _instant(meeting.held_at),
         "attendees": list(meeting.attendees or []),
         "notes": meeting.notes or "",
     }
@@ -73,3 +73,8 @@ def save_meeting(
     ws.session.flush()
     ws.record("meeting.set.v1", str(meeting.id), base, {"kind": kind.value, **changes})
     return meeting
+
+
+def _instant(moment: datetime | None) -> str | None:
+    """The same moment gives the same text, whatever offset it was written with."""
+    return moment.astimezone(UTC).isoformat() if moment else None

@@ -92,3 +92,25 @@ def test_unknown_register_is_404(laptop) -> None:  # type: ignore[no-untyped-def
     assert laptop.form("/registers/cats", {"name": "x"}).status_code == 404
     missing = "/registers/records/00000000-0000-0000-0000-000000000000"
     assert laptop.get(missing).status_code == 404
+
+
+def test_saving_the_same_meeting_time_again_changes_nothing(laptop) -> None:  # type: ignore[no-untyped-def]
+    data = {"held_at": "2026-12-11T09:00", "attendees": "Eva Bakker", "notes": "n"}
+    for _ in range(3):
+        assert laptop.htmx("/meetings/opening", data).status_code == 200
+    assert len(laptop.outbox()) == 1
+
+
+def test_meeting_time_reads_back_in_local_time(laptop, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import time
+
+    monkeypatch.setenv("TZ", "Europe/Amsterdam")
+    time.tzset()
+    try:
+        laptop.htmx("/meetings/opening", {"held_at": "2026-06-02T08:30"})
+        assert 'value="2026-06-02T08:30"' in laptop.get("/meetings/opening").get_data(as_text=True)
+        [entry] = laptop.outbox()
+        assert entry.payload["held_at"] == "2026-06-02T06:30:00+00:00"
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
