@@ -26,6 +26,10 @@ class Workspace:
             select(AuditClosure).where(AuditClosure.audit_id == self.audit.id)
         ).first()
 
+    def is_signed(self) -> bool:
+        closure = self.closure()
+        return closure is not None and closure.signed_at is not None
+
     def ensure_not_locked(self) -> None:
         if self.audit.status in LOCKED_STATUSES:
             raise ReadOnly(self.audit.status.value)

@@ -69,6 +69,7 @@ def page(audit_id: uuid.UUID):  # type: ignore[no-untyped-def]
         query=query,
         next_unanswered=_next_unanswered(all_pages, current, answered),
         interviewees=interviewees(ws),
+        signed=ws.is_signed(),
         records=sampled_records(ws),
         dom_id=dom_id,
         urls=_url_prefixes(audit_id),

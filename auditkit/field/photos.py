@@ -11,6 +11,7 @@ from sqlalchemy import select
 from auditkit.capture import Invalid, ReadOnly, SignatureWouldBeVoided
 from auditkit.capture.answers import ensure_response, find_response
 from auditkit.capture.photos import add_photo, delete_photo, set_caption
+from auditkit.field.autosave import run_autosave
 from auditkit.field.checklist import find_question
 from auditkit.field.context import checklist_tree, dom_id, load_workspace, photo_store
 from auditkit.models import Finding, Photo, Response
@@ -76,7 +77,14 @@ def upload(audit_id: uuid.UUID):  # type: ignore[no-untyped-def]
             response = None
             if item_key is not None:
                 response = ensure_response(ws, item_key)
-            add_photo(ws, photo_store(), data, response=response, finding=finding)
+            add_photo(
+                ws,
+                photo_store(),
+                data,
+                response=response,
+                finding=finding,
+                confirm_void=request.form.get("confirm_void") == "1",
+            )
             ws.session.commit()
             added += 1
         except REFUSALS as exc:
@@ -100,16 +108,17 @@ def _own_photo(ws, photo_id: uuid.UUID) -> Photo:  # type: ignore[no-untyped-def
 
 @bp.post("/audits/<uuid:audit_id>/photos/<uuid:photo_id>/caption")
 def caption(audit_id: uuid.UUID, photo_id: uuid.UUID):  # type: ignore[no-untyped-def]
-    """Save a photo's caption."""
+    """Save a photo's caption (htmx); answers with its save state."""
     ws = load_workspace(audit_id)
     photo = _own_photo(ws, photo_id)
-    try:
-        set_caption(ws, photo, request.form.get("caption", ""))
-        ws.session.commit()
-    except REFUSALS as exc:
-        ws.session.rollback()
-        return {"error": {"code": "refused", "message": _message(exc)}}, 422
-    return "", 204
+    form = request.form
+    status, state = run_autosave(
+        ws,
+        lambda: set_caption(
+            ws, photo, form.get("caption", ""), confirm_void=form.get("confirm_void") == "1"
+        ),
+    )
+    return render_template("field/_save_state.html", dom=f"photo-{photo_id}", **state), status
 
 
 @bp.post("/audits/<uuid:audit_id>/photos/<uuid:photo_id>/delete")
@@ -123,7 +132,7 @@ def delete(audit_id: uuid.UUID, photo_id: uuid.UUID):  # type: ignore[no-untyped
     owner = request.form.get("owner") or (str(finding.id) if finding else dom_id(item_key or ""))
     errors = []
     try:
-        delete_photo(ws, photo)
+        delete_photo(ws, photo, confirm_void=request.form.get("confirm_void") == "1")
         ws.session.commit()
     except REFUSALS as exc:
         ws.session.rollback()

@@ -74,9 +74,10 @@ def test_upload_to_unknown_item_or_finding_is_404(laptop) -> None:  # type: igno
 def test_caption_and_delete(laptop) -> None:  # type: ignore[no-untyped-def]
     html = _upload(laptop, [("a.jpg", _jpeg())]).get_data(as_text=True)
     photo_id = re.search(r'id="photo-([0-9a-f-]{36})"', html).group(1)
-    assert laptop.htmx(f"/photos/{photo_id}/caption", {"caption": "Gauge label"}).status_code == 204
+    saved = laptop.htmx(f"/photos/{photo_id}/caption", {"caption": "Gauge label"})
+    assert saved.status_code == 200 and "Saved" in saved.get_data(as_text=True)
     too_long = laptop.htmx(f"/photos/{photo_id}/caption", {"caption": "x" * 501})
-    assert too_long.status_code == 422 and "under 500" in too_long.get_json()["error"]["message"]
+    assert too_long.status_code == 422 and "under 500" in too_long.get_data(as_text=True)
     gallery = laptop.htmx(f"/photos/{photo_id}/delete", {"owner": "x"}).get_data(as_text=True)
     assert 'class="photo"' not in gallery
     assert [e.name for e in laptop.outbox()][-2:] == ["photo.update.v1", "photo.delete.v1"]
@@ -85,3 +86,18 @@ def test_caption_and_delete(laptop) -> None:  # type: ignore[no-untyped-def]
 def test_photo_paths_cannot_escape_the_store(laptop) -> None:  # type: ignore[no-untyped-def]
     assert laptop.client.get("/photos/..%2F..%2Fsecret_key.jpg").status_code == 404
     assert laptop.client.get("/photos/" + "a" * 64 + ".jpg").status_code == 404
+
+
+def test_photos_after_sign_off_ask_then_void_the_signature(laptop) -> None:  # type: ignore[no-untyped-def]
+    laptop.htmx("/closing/conclusion", {"recommendation": "certify"})
+    assert laptop.form("/closing/sign").status_code == 302
+    page = laptop.get("/checklist?section=support.resources").get_data(as_text=True)
+    assert 'hx-confirm="The lead auditor has signed this audit' in page
+    refused = _upload(laptop, [("a.jpg", _jpeg())], confirm_void="0")
+    assert refused.status_code == 422 and "voids the signature" in refused.get_data(as_text=True)
+    assert laptop.count(Photo) == 0
+    accepted = _upload(laptop, [("a.jpg", _jpeg())], confirm_void="1")
+    assert (
+        accepted.status_code == 200 and accepted.get_data(as_text=True).count('class="photo"') == 1
+    )
+    assert "Signed by" not in laptop.get("/closing/").get_data(as_text=True)

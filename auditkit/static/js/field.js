@@ -142,6 +142,7 @@
   /* ---- Photos: drag-and-drop and paste onto a gallery's drop zone. ---- */
   function upload(zone, files) {
     if (!files.length) return;
+    if (zone.dataset.confirmUpload && !window.confirm(zone.dataset.confirmUpload)) return;
     var data = new FormData(zone);
     data.delete("photos");
     for (var i = 0; i < files.length; i++) data.append("photos", files[i], files[i].name || "pasted.png");
