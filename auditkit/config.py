@@ -9,6 +9,7 @@ import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from platformdirs import user_data_dir
 
@@ -96,3 +97,23 @@ def load_secret_key(data_dir: Path) -> str:
     with os.fdopen(fd, "w") as handle:
         handle.write(key)
     return key
+
+
+if TYPE_CHECKING:
+    from auditkit.reports import CBIdentity
+
+
+def cb_identity(environ: dict[str, str] | None = None) -> CBIdentity:
+    """The certification body named on audit reports.
+
+    AUDITKIT_CB_NAME (default "auditkit demo certification body"), AUDITKIT_CB_ADDRESS and
+    AUDITKIT_CB_ACCREDITATION (e.g. "Accredited by RvA, registration C 000"; both default empty).
+    """
+    from auditkit.reports import CBIdentity  # the report's type; imported late to keep config light
+
+    env = os.environ if environ is None else environ
+    return CBIdentity(
+        name=(env.get("AUDITKIT_CB_NAME") or "").strip() or "auditkit demo certification body",
+        address=(env.get("AUDITKIT_CB_ADDRESS") or "").strip(),
+        accreditation=(env.get("AUDITKIT_CB_ACCREDITATION") or "").strip(),
+    )

@@ -15,18 +15,12 @@ from auditkit.capture.findings import active_findings
 from auditkit.field.autosave import run_autosave
 from auditkit.field.context import load_workspace
 from auditkit.field.meetings import meeting_context
-from auditkit.models import MeetingKind, Recommendation
+from auditkit.labels import RECOMMENDATION_LABELS
+from auditkit.models import MeetingKind
 
 bp = Blueprint("closing", __name__, url_prefix="/audits/<uuid:audit_id>/closing")
 
-RECOMMENDATIONS = [
-    (Recommendation.CERTIFY, "Recommend certification"),
-    (
-        Recommendation.CERTIFY_AFTER_CLOSURE,
-        "Recommend certification after closure of nonconformities",
-    ),
-    (Recommendation.DO_NOT_CERTIFY, "Do not recommend certification"),
-]
+RECOMMENDATIONS = list(RECOMMENDATION_LABELS.items())
 
 
 @bp.get("/")

@@ -18,17 +18,12 @@ from auditkit.capture.findings import (
 )
 from auditkit.capture.registers import interviewees, sampled_records
 from auditkit.field.context import checklist_tree, load_workspace
+from auditkit.labels import GRADE_LABELS
 from auditkit.models import Finding, FindingClause, Grade, Photo
 
 bp = Blueprint("findings", __name__, url_prefix="/audits/<uuid:audit_id>/findings")
 
-GRADES = [
-    (Grade.MAJOR, "Major nonconformity"),
-    (Grade.MINOR, "Minor nonconformity"),
-    (Grade.OBSERVATION, "Observation"),
-    (Grade.OFI, "Opportunity for improvement"),
-    (Grade.POSITIVE, "Positive finding"),
-]
+GRADES = list(GRADE_LABELS.items())
 
 
 @bp.get("/")
@@ -228,6 +223,7 @@ def _form(ws, finding, values, exc):  # type: ignore[no-untyped-def]
         interviewees=interviewees(ws),
         records=sampled_records(ws),
         photos=photos,
+        signed=ws.is_signed(),
         saved=request.args.get("saved") == "1",
         created=request.args.get("created") == "1",
     ), status

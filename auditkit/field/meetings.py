@@ -9,10 +9,10 @@ from flask import Blueprint, abort, render_template, request
 from auditkit.capture.meetings import attendee_lines, get_meeting, parse_meeting, save_meeting
 from auditkit.field.autosave import run_autosave
 from auditkit.field.context import load_workspace
+from auditkit.labels import MEETING_LABELS
 from auditkit.models import MeetingKind
 
 bp = Blueprint("meetings", __name__, url_prefix="/audits/<uuid:audit_id>/meetings")
-LABELS = {MeetingKind.OPENING: "Opening meeting", MeetingKind.CLOSING: "Closing meeting"}
 
 
 def meeting_context(ws, kind: MeetingKind):  # type: ignore[no-untyped-def]
@@ -28,7 +28,7 @@ def meeting_context(ws, kind: MeetingKind):  # type: ignore[no-untyped-def]
     return {
         "audit": ws.audit,
         "kind": kind.value,
-        "kind_label": LABELS[kind],
+        "kind_label": MEETING_LABELS[kind],
         "meeting": meeting,
         "values": values,
     }

@@ -38,16 +38,6 @@ class AuditType(StrEnum):
     FOLLOW_UP = "follow_up"
 
 
-AUDIT_TYPE_LABELS = {
-    AuditType.STAGE1: "Stage 1",
-    AuditType.STAGE2: "Stage 2",
-    AuditType.SURVEILLANCE: "Surveillance",
-    AuditType.RECERTIFICATION: "Recertification",
-    AuditType.SPECIAL: "Special",
-    AuditType.FOLLOW_UP: "Follow-up",
-}
-
-
 class AuditStatus(StrEnum):
     PLANNED = "planned"
     IN_PROGRESS = "in_progress"

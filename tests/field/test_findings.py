@@ -29,7 +29,7 @@ def test_raise_a_major_nc_gives_provisional_number_and_outbox_entry(laptop) -> N
     assert entry.payload["clause_refs"] == [["iso9001-2015", "7.2"]]
     assert _raise(laptop).status_code == 302
     html = laptop.get("/findings/").get_data(as_text=True)
-    assert "P1" in html and "P2" in html
+    assert ">P1<" in html and ">P2<" in html
 
 
 def test_nc_without_its_three_parts_is_refused_and_typed_text_kept(laptop) -> None:  # type: ignore[no-untyped-def]
@@ -86,9 +86,9 @@ def test_edit_sends_changed_fields_and_delete_leaves_tombstone(laptop) -> None: 
     assert laptop.outbox()[-1].name == "finding.delete.v1"
     assert laptop.count(Finding) == 1  # tombstone kept
     assert laptop.get(path).status_code == 404
-    assert "P1" not in laptop.get("/findings/").get_data(as_text=True)
+    assert ">P1<" not in laptop.get("/findings/").get_data(as_text=True)
     assert _raise(laptop).headers["Location"]  # numbering continues after a deleted one
-    assert "P2" in laptop.get("/findings/").get_data(as_text=True)
+    assert ">P2<" in laptop.get("/findings/").get_data(as_text=True)
 
 
 def test_filters_by_grade_clause_and_site(laptop) -> None:  # type: ignore[no-untyped-def]
@@ -96,9 +96,9 @@ def test_filters_by_grade_clause_and_site(laptop) -> None:  # type: ignore[no-un
     _raise(
         laptop, grade="ofi", clause_refs=["iso9001-2015|7.3"], requirement="", statement="An idea."
     )
-    assert "P2" not in laptop.get("/findings/?grade=major").get_data(as_text=True)
+    assert ">P2<" not in laptop.get("/findings/?grade=major").get_data(as_text=True)
     only_73 = laptop.get("/findings/?clause=iso9001-2015|7.3").get_data(as_text=True)
-    assert "P2" in only_73 and ">P1<" not in only_73
+    assert ">P2<" in only_73 and ">P1<" not in only_73
     assert laptop.get("/findings/?site=not-a-uuid").status_code == 200
 
 
