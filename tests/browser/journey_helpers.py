@@ -1,0 +1,67 @@
+"""Helpers for the field-app browser journey: autosave waits, the offline guard, test photos."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+from PIL import Image
+
+from tests.browser.conftest import OUTPUT_DIR
+
+SAVED = re.compile(r"^Saved \d\d:\d\d:\d\d$")
+ORIENTATION = 0x0112  # EXIF tag: how the camera was held
+
+
+def hosts(urls: list[str]) -> set[str]:
+    return {urlsplit(u).hostname or "" for u in urls if not u.startswith(("data:", "blob:"))}
+
+
+def block_outside_requests(context) -> list[str]:  # type: ignore[no-untyped-def]
+    """Route every request: loopback goes through, anything else is aborted and listed."""
+    aborted: list[str] = []
+
+    def handle(route) -> None:  # type: ignore[no-untyped-def]
+        if urlsplit(route.request.url).hostname == "127.0.0.1":
+            route.continue_()
+        else:
+            aborted.append(route.request.url)
+            route.abort("internetdisconnected")
+
+    context.route("**/*", handle)
+    return aborted
+
+
+def form_post(page, path_part: str, **fields: str):  # type: ignore[no-untyped-def]
+    """Wait for the POST to `path_part` whose form carries these values (the last autosave).
+
+    Every autosave sends the whole form, so waiting for the final values waits for the
+    request that saved them, whatever earlier (debounced or `change`) requests went first.
+    """
+
+    def wanted(response) -> bool:  # type: ignore[no-untyped-def]
+        request = response.request
+        if request.method != "POST" or path_part not in request.url:
+            return False
+        form = parse_qs(request.post_data or "", keep_blank_values=True)
+        return all(
+            (form.get(name) or [""])[-1].replace("\r\n", "\n") == value
+            for name, value in fields.items()
+        )
+
+    return page.expect_response(wanted)
+
+
+def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
+    OUTPUT_DIR.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(OUTPUT_DIR / f"{name}.png"), full_page=True)
+
+
+def landscape_jpeg(path: Path, colour: str, orientation: int | None = None) -> Path:
+    """A small 160x80 JPEG; with EXIF orientation 6 a viewer shows it rotated to portrait."""
+    exif = Image.Exif()
+    if orientation is not None:
+        exif[ORIENTATION] = orientation
+    Image.new("RGB", (160, 80), colour).save(path, "JPEG", quality=85, exif=exif)
+    return path
