@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from platformdirs import user_data_dir
 
 APP_NAME = "auditkit"
+MIN_SECRET_LENGTH = 32
 
 
 @dataclass(frozen=True)
@@ -80,23 +81,42 @@ def load_secret_key(data_dir: Path) -> str:
     """Return the app's secret key, generating it on first start.
 
     The key lives in the data folder with owner-only permissions, so it survives
-    restarts (sessions stay valid) and is never part of the code.
+    restarts (sessions stay valid) and is never part of the code. It is written to a
+    temporary file, fsynced and renamed into place, so a crash or power cut during the
+    first start can never leave an empty key behind; an empty or short file is replaced.
     """
     prepare_dir(data_dir)
     path = data_dir / "secret_key"
     try:
-        return path.read_text().strip()
+        key = path.read_text().strip()
+        if len(key) >= MIN_SECRET_LENGTH:
+            return key
     except FileNotFoundError:
         pass
     key = secrets.token_urlsafe(48)
-    # O_EXCL: if two processes start at once, one wins and the other reads its key.
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text().strip()
+    temp = data_dir / f".secret_key.{os.getpid()}.tmp"
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
         handle.write(key)
-    return key
+        handle.flush()
+        os.fsync(handle.fileno())
+    # Two first starts at once: os.link fails for the second, which then reads the winner's.
+    try:
+        os.link(temp, path)
+    except FileExistsError:
+        existing = path.read_text().strip()
+        if len(existing) >= MIN_SECRET_LENGTH:
+            temp.unlink()
+            return existing
+        os.replace(temp, path)  # a damaged leftover: ours replaces it
+    else:
+        temp.unlink()
+    directory = os.open(data_dir, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+    return path.read_text().strip()
 
 
 if TYPE_CHECKING:

@@ -20,7 +20,7 @@ def test_sqlite_uses_wal_foreign_keys_and_busy_timeout(tmp_path: Path) -> None:
 
 def test_foreign_keys_are_enforced(laptop_engine) -> None:  # type: ignore[no-untyped-def]
     import uuid
-    from datetime import date
+    from datetime import date, datetime
 
     from sqlalchemy.exc import IntegrityError
 
@@ -42,7 +42,7 @@ def test_foreign_keys_are_enforced(laptop_engine) -> None:  # type: ignore[no-un
                 criteria="",
                 remote_use="",
                 language="en",
-                created_at=date(2026, 1, 1),
-                updated_at=date(2026, 1, 1),
+                created_at=datetime(2026, 1, 1),
+                updated_at=datetime(2026, 1, 1),
             )
         )
