@@ -30,7 +30,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         # Behind TLS in production; the local demo runs on plain http.
         SESSION_COOKIE_SECURE=os.environ.get("AUDITKIT_SECURE_COOKIES", "0") == "1",
-        CSRF_EXEMPT_PREFIXES=("/api/",),
+        CSRF_EXEMPT_PREFIXES=("/api/",),  # bearer-token API: no cookies, so no CSRF
+        MAX_CONTENT_LENGTH=8 * 1024 * 1024,
     )
     if config:
         app.config.update(config)
@@ -50,7 +51,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     from auditkit.cb import auth, planning
+    from sync.server import init_app as init_sync_api
 
     auth.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(planning.bp)
+    init_sync_api(app)

@@ -18,17 +18,14 @@ from flask import (
     session,
     url_for,
 )
-from sqlalchemy import select
-from werkzeug.security import check_password_hash
 
+from auditkit.accounts import check_credentials
 from auditkit.models import Role, User
 from auditkit.web.database import db_session
 
 bp = Blueprint("auth", __name__)
 
 STAFF_ROLES = (Role.ADMIN, Role.PLANNER, Role.REVIEWER, Role.DECISION_MAKER, Role.AUDITOR)
-# Spent on unknown usernames too, so response time does not tell which names exist.
-_DUMMY_HASH = "scrypt:32768:8:1$dummysaltdummysa$" + "0" * 128
 
 
 def init_app(app: Flask) -> None:
@@ -62,11 +59,7 @@ def roles_required(*roles: Role) -> Callable[[Callable[..., Any]], Callable[...,
 
 
 def authenticate(username: str, password: str) -> User | None:
-    user = db_session().scalars(select(User).where(User.username == username)).first()
-    if user is None or not user.password_hash or not user.is_active:
-        check_password_hash(_DUMMY_HASH, password)
-        return None
-    return user if check_password_hash(user.password_hash, password) else None
+    return check_credentials(db_session(), username, password)
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -8,6 +8,7 @@ from auditkit import __version__
 from auditkit.cli.apps import demo, field, server
 from auditkit.cli.checklists import checklists
 from auditkit.cli.db import db
+from auditkit.cli.sync import devices, login, logout, sync_command
 
 
 @click.group()
@@ -21,3 +22,7 @@ main.add_command(server)
 main.add_command(demo)
 main.add_command(db)
 main.add_command(checklists)
+main.add_command(login)
+main.add_command(logout)
+main.add_command(sync_command)
+main.add_command(devices)

@@ -6,6 +6,7 @@ from alembic import context
 
 from auditkit.db import make_engine
 from auditkit.models import Base
+from auditkit.models.base import UTCDateTime
 
 config = context.config
 target_metadata = Base.metadata
@@ -22,12 +23,20 @@ def run_migrations_online() -> None:
     engine.dispose()
 
 
+def _render_item(type_, obj, autogen_context):  # type: ignore[no-untyped-def]
+    """Write our column types as plain SQLAlchemy types: migrations must not import models."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
 def _run(connection) -> None:  # type: ignore[no-untyped-def]
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        render_item=_render_item,
     )
     with context.begin_transaction():
         context.run_migrations()

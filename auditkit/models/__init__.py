@@ -44,8 +44,26 @@ from auditkit.models.parties import (
     User,
     UserRole,
 )
+from auditkit.models.sync import (
+    AppliedMutation,
+    Blob,
+    BlobUpload,
+    DeviceToken,
+    SyncChange,
+    SyncRejection,
+    SyncState,
+    UploadedBlob,
+)
 
 __all__ = [
+    "AppliedMutation",
+    "Blob",
+    "BlobUpload",
+    "DeviceToken",
+    "SyncChange",
+    "SyncRejection",
+    "SyncState",
+    "UploadedBlob",
     "Audit",
     "AuditChecklist",
     "AuditClosure",

@@ -46,6 +46,8 @@ class Audit(Base, Timestamps):
     )
     status_version: Mapped[int] = mapped_column(default=1)
     round: Mapped[int] = mapped_column(default=1)
+    # Rises with every change a laptop's mutation makes; submit names the one it saw last.
+    content_version: Mapped[int] = mapped_column(default=0)
     start_date: Mapped[date]
     end_date: Mapped[date]
     objectives: Mapped[str] = mapped_column(Text, default="")

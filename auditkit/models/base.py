@@ -70,3 +70,5 @@ class LaptopRecord(Timestamps):
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # Server side: field name -> the version that last changed it (conflict detection).
+    field_versions: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -55,7 +55,8 @@ class Finding(Base, LaptopRecord):
     """A graded finding tied to one or more clauses, with its objective evidence."""
 
     __tablename__ = "findings"
-    __table_args__ = (UniqueConstraint("audit_id", "local_number"),)
+    # Provisional numbers are per laptop user; teammates' P1s may meet on the server.
+    __table_args__ = (UniqueConstraint("audit_id", "created_by_id", "local_number"),)
 
     audit_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("audits.id", ondelete="CASCADE"), index=True

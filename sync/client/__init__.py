@@ -1,0 +1,1 @@
+"""The laptop side of sync: enrolment, and the sync run (blobs, push, pull, downloads)."""

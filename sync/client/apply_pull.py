@@ -1,0 +1,345 @@
+"""Placing pulled rows in the laptop database, without touching rows with unsent edits."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
+
+from auditkit.capture.closure_fields import TEXT_FIELDS
+from auditkit.models import (
+    Audit,
+    AuditChecklist,
+    AuditClosure,
+    AuditStatus,
+    AuditTeamMember,
+    AuditType,
+    Contact,
+    Finding,
+    FindingClause,
+    Grade,
+    Interviewee,
+    Meeting,
+    MeetingKind,
+    Organisation,
+    OutboxEntry,
+    Photo,
+    Recommendation,
+    Response,
+    SampledRecord,
+    Site,
+    TeamRole,
+    UploadedBlob,
+    User,
+    Verdict,
+    audit_sites,
+)
+
+ORDER = ("interviewee", "sampled_record", "response", "finding", "photo", "meeting", "closure")
+CLOSURE_NAMES = (
+    "closure.set.v1",
+    "audit.sign.v1",
+    "audit.acknowledge.v1",
+    "audit.signature_void.v1",
+)
+
+
+def _uuid(value: Any) -> uuid.UUID | None:
+    return uuid.UUID(value) if value else None
+
+
+def _moment(value: Any) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+class PullApplier:
+    """Applies one pulled page; the caller commits it together with the new cursor."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.busy = self._busy_keys()
+
+    def _busy_keys(self) -> set[tuple[str, str, str]]:
+        """(audit, entity, key) of rows that have unsent local edits: pull leaves them alone."""
+        busy = set()
+        for entry in self.session.scalars(select(OutboxEntry)):
+            audit = str(entry.audit_id)
+            kind = entry.name.split(".")[0]
+            if kind == "answer":
+                busy.add((audit, "response", entry.entity_id))
+            elif kind == "meeting":
+                busy.add((audit, "meeting", str(entry.payload.get("kind", ""))))
+            elif entry.name in CLOSURE_NAMES:
+                busy.add((audit, "closure", audit))
+            elif kind in ("finding", "photo", "interviewee", "sampled_record"):
+                busy.add((audit, kind, entry.entity_id))
+        return busy
+
+    def page(self, body: dict[str, Any]) -> int:
+        for header in body.get("audits", []):
+            self.audit(header)
+        changes = sorted(body.get("changes", []), key=lambda c: ORDER.index(c["entity"]))
+        applied = 0
+        for change in changes:
+            if (change["audit_id"], change["entity"], change["key"]) in self.busy:
+                continue
+            getattr(self, change["entity"])(
+                uuid.UUID(change["audit_id"]), change["key"], change["data"]
+            )
+            applied += 1
+        self.session.flush()
+        return applied
+
+    # ---- the audit and what it needs ----
+    def audit(self, h: dict[str, Any]) -> None:
+        s = self.session
+        org_data = h["organisation"]
+        org = s.get(Organisation, uuid.UUID(org_data["id"])) or Organisation(
+            id=uuid.UUID(org_data["id"])
+        )
+        for name in ("name", "legal_name", "address", "city", "country"):
+            setattr(org, name, org_data[name])
+        s.add(org)
+        for site in h["sites"]:
+            row = s.get(Site, uuid.UUID(site["id"])) or Site(
+                id=uuid.UUID(site["id"]), organisation_id=org.id
+            )
+            for name in ("name", "address", "city", "country", "activities", "is_headquarters"):
+                setattr(row, name, site[name])
+            s.add(row)
+        for contact in h["contacts"]:
+            row = s.get(Contact, uuid.UUID(contact["id"])) or Contact(
+                id=uuid.UUID(contact["id"]), organisation_id=org.id
+            )
+            for name in ("name", "job_title", "email", "phone", "is_management_representative"):
+                setattr(row, name, contact[name])
+            s.add(row)
+        for member in h["team"]:
+            user = s.get(User, uuid.UUID(member["user_id"])) or User(
+                id=uuid.UUID(member["user_id"]), password_hash=""
+            )
+            user.username, user.full_name = member["username"], member["full_name"]
+            s.add(user)
+        s.flush()
+        audit_id = uuid.UUID(h["id"])
+        audit = s.get(Audit, audit_id) or Audit(id=audit_id)
+        audit.organisation_id = org.id
+        audit.number = h["number"]
+        audit.status = AuditStatus(h["status"])
+        audit.status_version, audit.round = h["status_version"], h["round"]
+        audit.content_version = h["content_version"]
+        audit.audit_type = AuditType(h["audit_type"])
+        audit.start_date = date.fromisoformat(h["start_date"])
+        audit.end_date = date.fromisoformat(h["end_date"])
+        for name in ("objectives", "scope", "criteria", "remote_use", "language"):
+            setattr(audit, name, h[name])
+        audit.planned_days = Decimal(h["planned_days"]) if h["planned_days"] else None
+        s.add(audit)
+        s.flush()
+        s.execute(delete(audit_sites).where(audit_sites.c.audit_id == audit_id))
+        for site_id in h["audit_site_ids"]:
+            s.execute(insert(audit_sites).values(audit_id=audit_id, site_id=uuid.UUID(site_id)))
+        s.execute(delete(AuditTeamMember).where(AuditTeamMember.audit_id == audit_id))
+        for member in h["team"]:
+            s.add(
+                AuditTeamMember(
+                    id=uuid.UUID(member["id"]),
+                    audit_id=audit_id,
+                    user_id=uuid.UUID(member["user_id"]),
+                    role=TeamRole(member["role"]),
+                )
+            )
+        have = {
+            c.checklist_id
+            for c in s.scalars(select(AuditChecklist).where(AuditChecklist.audit_id == audit_id))
+        }
+        for c in h["checklists"]:
+            if c["checklist_id"] in have:
+                continue  # pinned content never changes
+            content = (
+                c["content"]
+                or s.scalars(
+                    select(AuditChecklist.content).where(
+                        AuditChecklist.content_sha256 == c["sha256"]
+                    )
+                ).first()
+            )
+            s.add(
+                AuditChecklist(
+                    audit_id=audit_id,
+                    position=c["position"],
+                    checklist_id=c["checklist_id"],
+                    standard=c["standard"],
+                    edition=c["edition"],
+                    checklist_version=c["version"],
+                    content_sha256=c["sha256"],
+                    content=content,
+                )
+            )
+        s.flush()
+
+    # ---- rows of an audit ----
+    def _links(self, model, ids: list[str]) -> list[Any]:  # type: ignore[no-untyped-def]
+        found = (self.session.get(model, uuid.UUID(i)) for i in ids)
+        return [row for row in found if row is not None]
+
+    def _response(self, audit_id: uuid.UUID, item_key: str) -> Response:
+        row = self.session.scalars(
+            select(Response).where(Response.audit_id == audit_id, Response.item_key == item_key)
+        ).first()
+        if row is None:
+            row = Response(
+                audit_id=audit_id,
+                item_key=item_key,
+                version=0,
+                documents=[],
+                notes="",
+                justification="",
+            )
+            self.session.add(row)
+            self.session.flush()
+        return row
+
+    def response(self, audit_id: uuid.UUID, key: str, data: dict[str, Any] | None) -> None:
+        if data is None:
+            return
+        row = self._response(audit_id, key)
+        row.verdict = Verdict(data["verdict"]) if data["verdict"] else None
+        row.notes, row.justification = data["notes"], data["justification"]
+        row.documents = data["documents"]
+        row.interviewees = self._links(Interviewee, data["interviewee_ids"])
+        row.sampled_records = self._links(SampledRecord, data["sampled_record_ids"])
+        row.answered_by_id = _uuid(data["answered_by_id"])
+        row.version = data["version"]
+
+    def finding(self, audit_id: uuid.UUID, key: str, data: dict[str, Any] | None) -> None:
+        if data is None:
+            return
+        s = self.session
+        row = s.get(Finding, uuid.UUID(key))
+        if row is None:
+            row = Finding(
+                id=uuid.UUID(key),
+                audit_id=audit_id,
+                local_number=data["local_number"],
+                created_by_id=_uuid(data["created_by_id"]),
+            )
+            s.add(row)
+        row.number = data["number"]
+        row.grade = Grade(data["grade"])
+        for name in ("requirement", "objective_evidence", "statement", "extent", "process"):
+            setattr(row, name, data[name])
+        row.site_id = _uuid(data["site_id"])
+        existing = {(c.checklist_id, c.clause_number): c for c in row.clauses}
+        clauses = []
+        for position, (checklist_id, number) in enumerate(data["clause_refs"]):
+            clause = existing.get((checklist_id, number)) or FindingClause(
+                checklist_id=checklist_id, clause_number=number
+            )
+            clause.position = position
+            clauses.append(clause)
+        row.clauses = clauses
+        row.interviewees = self._links(Interviewee, data["interviewee_ids"])
+        row.sampled_records = self._links(SampledRecord, data["sampled_record_ids"])
+        row.responses = [self._response(audit_id, k) for k in data["item_keys"]]
+        row.deleted_at = (
+            (row.deleted_at or datetime.now().astimezone()) if data["deleted"] else None
+        )
+        row.version = data["version"]
+        s.flush()
+
+    def photo(self, audit_id: uuid.UUID, key: str, data: dict[str, Any] | None) -> None:
+        if data is None:
+            return
+        s = self.session
+        row = s.get(Photo, uuid.UUID(key))
+        if row is None:
+            row = Photo(
+                id=uuid.UUID(key),
+                audit_id=audit_id,
+                sha256=data["sha256"],
+                size=data["size"],
+                width=data["width"],
+                height=data["height"],
+                taken_at=_moment(data["taken_at"]),
+                created_by_id=_uuid(data["created_by_id"]),
+            )
+            s.add(row)
+        row.caption = data["caption"]
+        row.finding_id = (
+            _uuid(data["finding_id"])
+            if data["finding_id"] and s.get(Finding, uuid.UUID(data["finding_id"]))
+            else None
+        )
+        row.response_id = (
+            self._response(audit_id, data["item_key"]).id if data["item_key"] else None
+        )
+        row.deleted_at = datetime.now().astimezone() if data["deleted"] else None
+        row.version = data["version"]
+        if s.get(UploadedBlob, data["sha256"]) is None:
+            s.add(UploadedBlob(sha256=data["sha256"]))  # the server knows it: never ours to send
+        s.flush()
+
+    def _register(self, model, audit_id, key, data, fields):  # type: ignore[no-untyped-def]
+        row = self.session.get(model, uuid.UUID(key))
+        if data is None:
+            if row is not None:
+                self.session.delete(row)
+            return
+        if row is None:
+            row = model(id=uuid.UUID(key), audit_id=audit_id)
+            self.session.add(row)
+        for name in fields:
+            value = data[name]
+            if name == "record_date":
+                value = date.fromisoformat(value) if value else None
+            setattr(row, name, value)
+        row.version = data["version"]
+        self.session.flush()
+
+    def interviewee(self, audit_id: uuid.UUID, key: str, data: dict[str, Any] | None) -> None:
+        self._register(Interviewee, audit_id, key, data, ("name", "job_role", "department"))
+
+    def sampled_record(self, audit_id: uuid.UUID, key: str, data: dict[str, Any] | None) -> None:
+        self._register(
+            SampledRecord,
+            audit_id,
+            key,
+            data,
+            ("reference", "record_type", "record_date", "reason"),
+        )
+
+    def meeting(self, audit_id: uuid.UUID, key: str, data: dict[str, Any] | None) -> None:
+        if data is None:
+            return
+        kind = MeetingKind(key)
+        row = self.session.scalars(
+            select(Meeting).where(Meeting.audit_id == audit_id, Meeting.kind == kind)
+        ).first() or Meeting(audit_id=audit_id, kind=kind)
+        row.held_at = _moment(data["held_at"])
+        row.attendees, row.notes = data["attendees"], data["notes"]
+        row.version = data["version"]
+        self.session.add(row)
+
+    def closure(self, audit_id: uuid.UUID, key: str, data: dict[str, Any] | None) -> None:
+        if data is None:
+            return
+        row = self.session.scalars(
+            select(AuditClosure).where(AuditClosure.audit_id == audit_id)
+        ).first() or AuditClosure(audit_id=audit_id)
+        row.recommendation = (
+            Recommendation(data["recommendation"]) if data["recommendation"] else None
+        )
+        for name in TEXT_FIELDS:
+            setattr(row, name, data[name])
+        row.signed_by_id = _uuid(data["signed_by_id"])
+        row.signed_at = _moment(data["signed_at"])
+        row.signed_content_sha256 = data["signed_content_sha256"]
+        row.auditee_name = data["auditee_name"]
+        row.auditee_acknowledged_at = _moment(data["auditee_acknowledged_at"])
+        row.version = data["version"]
+        self.session.add(row)

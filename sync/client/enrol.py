@@ -1,0 +1,93 @@
+"""Linking this laptop to the CB server (`auditkit login`) and unlinking it."""
+
+from __future__ import annotations
+
+import platform
+import uuid
+from pathlib import Path
+
+import requests
+from sqlalchemy import func, select
+
+from auditkit.db import make_engine, make_session_factory
+from auditkit.models import LaptopIdentity, OutboxEntry, User
+from sync.client.credentials import Credentials
+from sync.client.http import TIMEOUT, ServerUnreachable, SyncError, error_from, version_headers
+from sync.protocol import API_PREFIX
+
+
+def login(data_dir: Path, server_url: str, username: str, password: str) -> Credentials:
+    """Register this laptop as a device of the auditor; store its tokens (mode 0600)."""
+    engine = make_engine(f"sqlite:///{data_dir / 'field.sqlite3'}")
+    sessions = make_session_factory(engine)
+    try:
+        with sessions() as session:
+            identity = session.scalars(select(LaptopIdentity)).first()
+            device_id = identity.device_id if identity else uuid.uuid4()
+            unsent = session.scalar(select(func.count(OutboxEntry.seq))) or 0
+            owner = identity.user_id if identity else None
+        try:
+            response = requests.post(
+                server_url.rstrip("/") + API_PREFIX + "/auth/token",
+                json={
+                    "grant_type": "password",
+                    "username": username,
+                    "password": password,
+                    "device_id": str(device_id),
+                    "label": platform.node()[:200],
+                },
+                headers=version_headers(),
+                timeout=TIMEOUT,
+            )
+        except requests.RequestException as exc:
+            raise ServerUnreachable(f"The server at {server_url} did not answer: {exc}") from exc
+        if response.status_code != 200:
+            raise error_from(response)
+        body = response.json()
+        user_id = uuid.UUID(body["user"]["id"])
+        if owner is not None and owner != user_id and unsent:
+            raise SyncError(
+                0,
+                "laptop_in_use",
+                "This laptop holds unsent work of another auditor; sync it as that auditor first.",
+            )
+        with sessions.begin() as session:
+            user = session.get(User, user_id) or User(id=user_id, password_hash="")
+            user.username = body["user"]["username"]
+            user.full_name = body["user"]["full_name"]
+            session.add(user)
+            session.flush()
+            identity = session.scalars(select(LaptopIdentity)).first() or LaptopIdentity(id=1)
+            identity.user_id, identity.device_id = user_id, device_id
+            identity.server_url = server_url
+            session.add(identity)
+    finally:
+        engine.dispose()
+    credentials = Credentials(
+        server_url=server_url,
+        device_id=str(device_id),
+        user_id=str(user_id),
+        username=body["user"]["username"],
+        access_token=body["access_token"],
+        refresh_token=body["refresh_token"],
+    )
+    credentials.save(data_dir)
+    return credentials
+
+
+def logout(data_dir: Path, *, force: bool = False) -> bool:
+    """Forget this laptop's tokens; refuses while changes are unsent (unless forced)."""
+    engine = make_engine(f"sqlite:///{data_dir / 'field.sqlite3'}")
+    try:
+        with make_session_factory(engine)() as session:
+            unsent = session.scalar(select(func.count(OutboxEntry.seq))) or 0
+    finally:
+        engine.dispose()
+    if unsent and not force:
+        raise SyncError(
+            0,
+            "unsent_changes",
+            f"{unsent} changes are not on the server yet; "
+            "sync first (or use --force: they stay on this laptop).",
+        )
+    return Credentials.delete(data_dir)

@@ -1,0 +1,97 @@
+"""The laptop's outbox as sync sees it: batches to send, acknowledgements, rejections."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from auditkit.models import Finding, OutboxEntry, Photo, SyncRejection, UploadedBlob
+from sync import protocol
+
+
+def pending(session: Session) -> list[OutboxEntry]:
+    return list(session.scalars(select(OutboxEntry).order_by(OutboxEntry.seq)))
+
+
+def batches(entries: list[OutboxEntry]) -> list[list[OutboxEntry]]:
+    """Consecutive groups within the push limits (count and bytes)."""
+    result: list[list[OutboxEntry]] = []
+    current: list[OutboxEntry] = []
+    size = 0
+    for entry in entries:
+        cost = len(json.dumps(entry.payload)) + 300
+        if current and (
+            len(current) >= protocol.PUSH_MAX_MUTATIONS or size + cost > protocol.PUSH_MAX_BYTES
+        ):
+            result.append(current)
+            current, size = [], 0
+        current.append(entry)
+        size += cost
+    if current:
+        result.append(current)
+    return result
+
+
+def wire(entry: OutboxEntry) -> dict[str, Any]:
+    return {
+        "seq": entry.seq,
+        "mutation_id": str(entry.mutation_id),
+        "name": entry.name,
+        "audit_id": str(entry.audit_id),
+        "entity_id": entry.entity_id,
+        "base_version": entry.base_version,
+        "payload": entry.payload,
+        "client_time": entry.created_at.isoformat(),
+    }
+
+
+def acknowledge(session: Session, entry: OutboxEntry, result: dict[str, Any]) -> None:
+    """The server has it: keep what it said, then let the entry go (same transaction)."""
+    status = result.get("original_status", result.get("status"))
+    if status == "rejected":
+        session.add(
+            SyncRejection(
+                seq=entry.seq,
+                mutation_id=entry.mutation_id,
+                name=entry.name,
+                audit_id=entry.audit_id,
+                entity_id=entry.entity_id,
+                code=str(result.get("code", "")),
+                message=str(result.get("message", "")),
+                payload=entry.payload,
+                server_row=(result.get("result") or {}).get("server_row") or {},
+            )
+        )
+    else:
+        _adopt(session, entry, result.get("result") or {})
+    session.delete(entry)
+
+
+def _adopt(session: Session, entry: OutboxEntry, result: dict[str, Any]) -> None:
+    """Take the server's final finding number once it gave one."""
+    if entry.name == "finding.create.v1" and result.get("number"):
+        finding = session.get(Finding, uuid.UUID(entry.entity_id))
+        if finding is not None:
+            finding.number = result["number"]
+
+
+def blobs_to_send(session: Session) -> list[tuple[str, int]]:
+    """Photo bytes on this laptop that the server has not verified yet."""
+    sent = select(UploadedBlob.sha256)
+    rows = session.execute(
+        select(Photo.sha256, Photo.size).where(Photo.sha256.not_in(sent)).distinct()
+    ).all()
+    return [(sha, size) for sha, size in rows]
+
+
+def mark_uploaded(session: Session, sha256: str) -> None:
+    if session.get(UploadedBlob, sha256) is None:
+        session.add(UploadedBlob(sha256=sha256))
+
+
+def forget_acknowledged(session: Session, seqs: list[int]) -> None:
+    session.execute(delete(OutboxEntry).where(OutboxEntry.seq.in_(seqs)))

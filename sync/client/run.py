@@ -1,0 +1,332 @@
+"""One sync run: blobs up, outbox pushed, changes pulled, teammates' photos down.
+
+Each step is restartable: an interrupted run leaves nothing half-done, and the next run
+picks up where this one stopped (blob offsets, outbox sequence, pull cursor).
+"""
+
+from __future__ import annotations
+
+import base64
+import fcntl
+import hashlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from auditkit.db import make_engine, make_session_factory
+from auditkit.models import (
+    Audit,
+    AuditChecklist,
+    OutboxEntry,
+    Photo,
+    SyncRejection,
+    SyncState,
+    utcnow,
+)
+from auditkit.photostore import PhotoStore
+from sync import protocol
+from sync.client import outbox
+from sync.client.apply_pull import PullApplier
+from sync.client.credentials import Credentials
+from sync.client.http import Api, ServerUnreachable, SyncError, error_from
+
+Progress = Callable[[str, int, int], None]  # phase, done, total
+
+
+class SyncBusy(Exception):
+    """Another sync of this laptop is running."""
+
+
+@dataclass
+class Summary:
+    pushed: int = 0
+    applied: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    rejections: list[dict[str, Any]] = field(default_factory=list)
+    blobs_uploaded: int = 0
+    bytes_uploaded: int = 0
+    pulled: int = 0
+    photos_downloaded: int = 0
+    bytes_downloaded: int = 0
+    pending: int = 0
+    requests: int = 0
+    error: str = ""
+    error_code: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.error and self.pending == 0
+
+
+@contextmanager
+def sync_lock(data_dir: Path) -> Iterator[None]:
+    """One sync at a time per laptop (a lock file; released if the process dies)."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    handle = open(data_dir / "sync.lock", "w")  # noqa: SIM115
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise SyncBusy("Another sync of this laptop is running.") from exc
+        yield
+    finally:
+        handle.close()
+
+
+class SyncRun:
+    def __init__(
+        self, data_dir: Path, api: Api, engine: Engine, progress: Progress | None = None
+    ) -> None:
+        self.data_dir = data_dir
+        self.api = api
+        self.sessions: sessionmaker[Session] = make_session_factory(engine)
+        self.photos = PhotoStore(data_dir / "photos")
+        self.progress = progress or (lambda phase, done, total: None)
+        self.summary = Summary()
+
+    def run(self) -> Summary:
+        try:
+            self.upload_blobs()
+            self.push()
+            self.pull()
+            self.download_photos()
+        except SyncError as exc:
+            self.summary.error, self.summary.error_code = exc.message, exc.code
+        except ServerUnreachable as exc:
+            self.summary.error, self.summary.error_code = str(exc), "unreachable"
+        finally:
+            with self.sessions.begin() as session:
+                self.summary.pending = session.scalar(select(func.count(OutboxEntry.seq))) or 0
+                state = _state(session)
+                state.last_sync_at = utcnow()
+                state.last_result = self.summary.error or (
+                    "ok" if self.summary.ok else f"{self.summary.pending} changes not yet sent"
+                )
+            self.summary.requests = self.api.requests
+        return self.summary
+
+    # ---- blobs ----
+    def upload_blobs(self) -> None:
+        with self.sessions() as session:
+            wanted = [
+                (sha, size)
+                for sha, size in outbox.blobs_to_send(session)
+                if self.photos.exists(sha)
+            ]
+        if not wanted:
+            return
+        total = sum(size for _, size in wanted)
+        sent = 0
+        for start in range(0, len(wanted), 500):
+            part = wanted[start : start + 500]
+            answer = self.api.json(
+                "POST", "/blobs/check", {"blobs": [{"sha256": s, "size": n} for s, n in part]}
+            )
+            missing = set(answer["missing"])
+            offsets = {p["sha256"]: p["offset"] for p in answer.get("partial", [])}
+            for sha, size in part:
+                if sha in missing:
+                    self._upload(sha, offsets.get(sha, 0))
+                    self.summary.blobs_uploaded += 1
+                with self.sessions.begin() as session:
+                    outbox.mark_uploaded(session, sha)
+                sent += size
+                self.progress("upload", sent, total)
+
+    def _upload(self, sha: str, offset: int) -> None:
+        data = self.photos.path(sha).read_bytes()
+        if hashlib.sha256(data).hexdigest() != sha:
+            raise SyncError(
+                0,
+                "local_photo_damaged",
+                f"The photo {sha[:12]}… on this laptop is damaged; it was not sent.",
+            )
+        while True:
+            chunk = data[offset : offset + protocol.CHUNK_SIZE]
+            digest = base64.b64encode(hashlib.sha256(chunk).digest()).decode()
+            response = self.api.call(
+                "PATCH",
+                f"/blobs/{sha}",
+                data=chunk,
+                headers={
+                    "Upload-Offset": str(offset),
+                    "Upload-Length": str(len(data)),
+                    "Upload-Checksum": f"sha256 {digest}",
+                    "Content-Type": "application/offset+octet-stream",
+                },
+            )
+            if response.status_code == 201:
+                self.summary.bytes_uploaded += len(chunk)
+                return
+            if response.status_code == 204:
+                self.summary.bytes_uploaded += len(chunk)
+                offset = int(response.headers["Upload-Offset"])
+                continue
+            error = error_from(response)
+            if error.code == protocol.OFFSET_MISMATCH and "offset" in error.body:
+                offset = int(error.body["offset"])  # resume where the server really is
+                continue
+            if error.code in (protocol.DIGEST_INVALID, "checksum_mismatch"):
+                offset = 0 if error.code == protocol.DIGEST_INVALID else offset
+                continue
+            raise error
+
+    # ---- push ----
+    def push(self) -> None:
+        with self.sessions() as session:
+            entries = outbox.pending(session)
+            groups = [[outbox.wire(e) for e in group] for group in outbox.batches(entries)]
+        total = len(entries)
+        done = 0
+        for group in groups:
+            body = {"device_id": self.api.credentials.device_id, "mutations": group}
+            try:
+                answer = self.api.json("POST", "/push", body)
+                results = answer["results"]
+            except SyncError as exc:
+                results = exc.body.get("results", [])
+                self._acknowledge(results)
+                raise
+            self._acknowledge(results)
+            done += len(results)
+            self.progress("push", done, total)
+
+    def _acknowledge(self, results: list[dict[str, Any]]) -> None:
+        with self.sessions.begin() as session:
+            for result in results:
+                entry = session.get(OutboxEntry, result["seq"])
+                if entry is None:
+                    continue
+                self.summary.pushed += 1
+                status = result["status"]
+                if status == "duplicate":
+                    self.summary.duplicates += 1
+                if result.get("original_status") == "rejected":
+                    self.summary.rejected += 1
+                    self.summary.rejections.append(
+                        {
+                            "seq": entry.seq,
+                            "name": entry.name,
+                            "code": result.get("code"),
+                            "message": result.get("message"),
+                        }
+                    )
+                elif status == "applied":
+                    self.summary.applied += 1
+                outbox.acknowledge(session, entry, result)
+
+    # ---- pull ----
+    def pull(self) -> None:
+        while True:
+            with self.sessions() as session:
+                state = _state(session)
+                body = {
+                    "cursor": state.cursor,
+                    "known_audits": [str(a) for a in session.scalars(select(Audit.id))],
+                    "known_checklists": sorted(
+                        set(session.scalars(select(AuditChecklist.content_sha256)))
+                    ),
+                }
+            answer = self.api.json("POST", "/pull", body)
+            with self.sessions.begin() as session:  # the page and its cursor commit together
+                self.summary.pulled += PullApplier(session).page(answer)
+                _state(session).cursor = answer["cursor"]
+            self.progress("pull", self.summary.pulled, self.summary.pulled)
+            if not answer["more"]:
+                return
+
+    # ---- teammates' photos ----
+    def download_photos(self) -> None:
+        with self.sessions() as session:
+            wanted = sorted(
+                {
+                    (p.sha256, p.size)
+                    for p in session.scalars(select(Photo).where(Photo.deleted_at.is_(None)))
+                }
+            )
+        wanted = [(sha, size) for sha, size in wanted if not self.photos.exists(sha)]
+        for number, (sha, _size) in enumerate(wanted, start=1):
+            self._download(sha)
+            self.progress("download", number, len(wanted))
+
+    def _download(self, sha: str) -> None:
+        partial = self.photos.root / f".{sha}.download"
+        have = partial.stat().st_size if partial.exists() else 0
+        headers = {"Range": f"bytes={have}-"} if have else {}
+        response = self.api.call("GET", f"/blobs/{sha}", headers=headers, stream=True)
+        if response.status_code == 404:
+            return  # not on the server yet (a teammate has not synced it): next time
+        if response.status_code not in (200, 206):
+            raise error_from(response)
+        mode = "ab" if response.status_code == 206 else "wb"
+        self.photos.root.mkdir(parents=True, exist_ok=True)
+        with open(partial, mode) as handle:
+            for chunk in response.iter_content(64 * 1024):
+                handle.write(chunk)
+                self.summary.bytes_downloaded += len(chunk)
+        data = partial.read_bytes()
+        if hashlib.sha256(data).hexdigest() != sha:
+            partial.unlink(missing_ok=True)  # damaged on the way: fetch it whole next time
+            return
+        self.photos.put(data, sha)
+        thumbnail = _thumbnail(data)
+        if thumbnail:
+            self.photos.put_thumbnail(thumbnail, sha)
+        partial.unlink(missing_ok=True)
+        self.summary.photos_downloaded += 1
+
+
+def _thumbnail(data: bytes) -> bytes | None:
+    from auditkit.photos import PhotoRejected, normalize
+
+    try:
+        return normalize(data).thumbnail
+    except PhotoRejected:
+        return None
+
+
+def _state(session: Session) -> SyncState:
+    state = session.get(SyncState, 1)
+    if state is None:
+        state = SyncState(id=1, cursor=0)
+        session.add(state)
+        session.flush()
+    return state
+
+
+def open_rejections(session: Session) -> list[SyncRejection]:
+    return list(
+        session.scalars(
+            select(SyncRejection)
+            .where(SyncRejection.resolved_at.is_(None))
+            .order_by(SyncRejection.seq)
+        )
+    )
+
+
+def sync_now(
+    data_dir: Path, progress: Progress | None = None, *, api: Api | None = None
+) -> Summary:
+    """Run one sync of the laptop whose data lives in `data_dir` (holding the lock)."""
+    credentials = Credentials.load(data_dir)
+    if credentials is None:
+        raise SyncError(
+            0,
+            "not_logged_in",
+            "This laptop is not linked to a server yet: run `auditkit login URL`.",
+        )
+    engine = make_engine(f"sqlite:///{data_dir / 'field.sqlite3'}")
+    try:
+        with sync_lock(data_dir):
+            return SyncRun(data_dir, api or Api(credentials, data_dir), engine, progress).run()
+    finally:
+        engine.dispose()
+
+
+__all__ = ["Summary", "SyncBusy", "SyncRun", "open_rejections", "sync_now"]

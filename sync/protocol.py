@@ -1,0 +1,43 @@
+"""The wire contract of sync protocol v1: versions, headers, error codes and limits."""
+
+from __future__ import annotations
+
+PROTOCOL_VERSION = 1
+SUPPORTED_PROTOCOLS = (1,)
+# The data schema the mutations and pulled rows follow. Raise it when their fields change
+# meaning; the server keeps accepting (upcasting) the older schemas it lists.
+SCHEMA_VERSION = 1
+MIN_SCHEMA_VERSION = 1
+
+PROTOCOL_HEADER = "Sync-Protocol"
+SCHEMA_HEADER = "App-Schema"
+API_PREFIX = "/api/sync/v1"
+
+ACCESS_TOKEN_SECONDS = 15 * 60
+REFRESH_TOKEN_SECONDS = 60 * 24 * 3600
+
+PUSH_MAX_MUTATIONS = 100
+PUSH_MAX_BYTES = 1024 * 1024
+PULL_PAGE_SIZE = 500
+CHUNK_SIZE = 1024 * 1024
+BLOB_MAX_BYTES = 64 * 1024 * 1024
+
+# Stable error codes (the `code` of an error body or of a rejected mutation).
+CLIENT_TOO_OLD = "client_too_old"
+SERVER_TOO_OLD = "server_too_old"
+UNAUTHORIZED = "unauthorized"
+TOKEN_EXPIRED = "token_expired"
+DEVICE_REVOKED = "device_revoked"
+DEVICE_DIVERGED = "device_diverged"
+SEQ_GAP = "seq_gap"
+NOT_ON_TEAM = "not_on_team"
+AUDIT_LOCKED = "audit_locked"
+CONFLICT = "conflict"
+INVALID = "invalid"
+BLOB_MISSING = "blob_missing"
+DIGEST_INVALID = "digest_invalid"
+OFFSET_MISMATCH = "offset_mismatch"
+UNKNOWN_MUTATION = "unknown_mutation"
+NOT_LEAD = "not_lead"
+STALE_TEAM_VIEW = "stale_team_view"
+OPEN_CONFLICTS = "open_conflicts"

@@ -1,0 +1,143 @@
+"""Applying one mutation on the server: who may, to which audit, and field-level conflicts."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from auditkit.models import (
+    Audit,
+    AuditStatus,
+    AuditTeamMember,
+    SyncChange,
+    TeamRole,
+    User,
+)
+from sync import protocol
+
+LOCKED = frozenset({AuditStatus.SUBMITTED, AuditStatus.ACCEPTED, AuditStatus.DECIDED})
+
+
+class Rejected(Exception):
+    """A permanent refusal: recorded with the mutation, reported, never retried."""
+
+    def __init__(self, code: str, message: str, **detail: Any) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.detail = detail
+
+
+@dataclass
+class Mutation:
+    seq: int
+    mutation_id: uuid.UUID
+    name: str
+    audit_id: uuid.UUID
+    entity_id: str
+    base_version: int | None
+    payload: dict[str, Any]
+
+
+@dataclass
+class Context:
+    """What a handler works with: the session, the auditor, the audit and their role in it."""
+
+    session: Session
+    user: User
+    audit: Audit
+    role: TeamRole
+
+    def changed(self, entity: str, entity_id: str) -> None:
+        """Log a change for pull and count it in the audit's content version."""
+        self.audit.content_version += 1
+        self.session.add(SyncChange(audit_id=self.audit.id, entity=entity, entity_id=entity_id))
+
+
+Handler = Callable[[Context, Mutation], dict[str, Any]]
+HANDLERS: dict[str, Handler] = {}
+
+
+def handler(name: str) -> Callable[[Handler], Handler]:
+    def register(fn: Handler) -> Handler:
+        HANDLERS[name] = fn
+        return fn
+
+    return register
+
+
+def apply(session: Session, user: User, mutation: Mutation) -> dict[str, Any]:
+    """Apply one mutation (or raise Rejected); the caller owns the transaction."""
+    fn = HANDLERS.get(mutation.name)
+    if fn is None:
+        raise Rejected(protocol.UNKNOWN_MUTATION, f"This server does not know {mutation.name!r}.")
+    audit = session.get(Audit, mutation.audit_id, with_for_update=True)
+    member = None
+    if audit is not None:
+        member = session.scalars(
+            select(AuditTeamMember).where(
+                AuditTeamMember.audit_id == audit.id, AuditTeamMember.user_id == user.id
+            )
+        ).first()
+    if audit is None or member is None:
+        raise Rejected(protocol.NOT_ON_TEAM, "You are not on the team of this audit.")
+    if audit.status in LOCKED:
+        raise Rejected(
+            protocol.AUDIT_LOCKED,
+            f"The audit is {audit.status.value}; changes are no longer accepted.",
+        )
+    if audit.status == AuditStatus.PLANNED:
+        audit.status = AuditStatus.IN_PROGRESS
+        audit.status_version += 1
+    return fn(Context(session, user, audit, member.role), mutation)
+
+
+def check_and_stamp(
+    row: Any,
+    fields: list[str],
+    base_version: int | None,
+    server_row: Callable[[], dict[str, Any]],
+    *,
+    created: bool = False,
+) -> None:
+    """Field-level optimistic concurrency: refuse when a touched field changed after the base.
+
+    An edit from a stale base that touches only fields nobody else changed is applied.
+    The row's version rises by one and each touched field remembers that version.
+    """
+    if not created and base_version != row.version:
+        base = base_version or 0
+        versions = row.field_versions or {}
+        clashing = sorted(f for f in fields if int(versions.get(f, 0)) > base)
+        if clashing:
+            raise Rejected(
+                protocol.CONFLICT,
+                "Someone else changed " + ", ".join(clashing) + " since your copy; "
+                "both values are kept for you to choose.",
+                fields=clashing,
+                server_row=server_row(),
+            )
+    row.version = 1 if created else (row.version or 0) + 1
+    versions = dict(row.field_versions or {})
+    for name in fields:
+        versions[name] = row.version
+    row.field_versions = versions
+
+
+def text(payload: dict[str, Any], name: str, limit: int = 20_000) -> str:
+    value = payload.get(name, "")
+    if not isinstance(value, str) or len(value) > limit:
+        raise Rejected(protocol.INVALID, f"{name} must be text of at most {limit} characters.")
+    return value
+
+
+def uuid_of(value: Any, what: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError as exc:
+        raise Rejected(protocol.INVALID, f"{what} is not a valid id.") from exc

@@ -1,0 +1,89 @@
+"""API errors: a status, a stable code and a sentence, as JSON; version checks on every call."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from sync import protocol
+
+
+class ApiError(Exception):
+    """Raised anywhere in a sync request; answered as `{"error": {"code", "message", ...}}`."""
+
+    def __init__(self, status: int, code: str, message: str, **extra: Any) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.extra = extra
+
+
+def register(bp: Blueprint) -> None:
+    @bp.errorhandler(ApiError)
+    def handle_api_error(exc: ApiError):  # type: ignore[no-untyped-def]
+        response = jsonify(error={"code": exc.code, "message": exc.message, **exc.extra})
+        response.status_code = exc.status
+        return response
+
+    @bp.errorhandler(HTTPException)
+    def handle_http(exc: HTTPException):  # type: ignore[no-untyped-def]
+        status = exc.code or 500
+        code = {
+            400: "bad_request",
+            404: "not_found",
+            405: "method_not_allowed",
+            413: "payload_too_large",
+        }.get(status, "error")
+        response = jsonify(error={"code": code, "message": str(exc.description)})
+        response.status_code = status
+        return response
+
+
+def check_versions() -> None:
+    """Refuse a client whose protocol or schema this server does not speak, with the reason."""
+    if request.endpoint and request.endpoint.endswith(".openapi"):
+        return
+    protocol_raw = request.headers.get(protocol.PROTOCOL_HEADER)
+    schema_raw = request.headers.get(protocol.SCHEMA_HEADER)
+    if protocol_raw is None or schema_raw is None:
+        raise ApiError(
+            400,
+            "missing_version",
+            f"Send the {protocol.PROTOCOL_HEADER} and {protocol.SCHEMA_HEADER} headers.",
+        )
+    try:
+        client_protocol, client_schema = int(protocol_raw), int(schema_raw)
+    except ValueError as exc:
+        raise ApiError(400, "missing_version", "Version headers must be whole numbers.") from exc
+    supported = {
+        "min_protocol": min(protocol.SUPPORTED_PROTOCOLS),
+        "max_protocol": max(protocol.SUPPORTED_PROTOCOLS),
+        "min_schema": protocol.MIN_SCHEMA_VERSION,
+        "max_schema": protocol.SCHEMA_VERSION,
+    }
+    if client_protocol < supported["min_protocol"] or client_schema < protocol.MIN_SCHEMA_VERSION:
+        raise ApiError(
+            426,
+            protocol.CLIENT_TOO_OLD,
+            "This version of auditkit is too old for the server. Update auditkit on this "
+            "laptop; your data and unsent changes stay on the laptop.",
+            **supported,
+        )
+    if client_protocol > supported["max_protocol"] or client_schema > protocol.SCHEMA_VERSION:
+        raise ApiError(
+            400,
+            protocol.SERVER_TOO_OLD,
+            "The server runs an older auditkit than this laptop. Ask the CB to update the "
+            "server; your data and unsent changes stay on the laptop.",
+            **supported,
+        )
+
+
+def json_body() -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ApiError(400, protocol.INVALID, "Send a JSON object as the request body.")
+    return body

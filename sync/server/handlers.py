@@ -1,0 +1,506 @@
+"""One handler per mutation name: validate the payload, apply it with conflict checks."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+
+from auditkit.capture.closure_fields import TEXT_FIELDS
+from auditkit.models import (
+    AuditClosure,
+    Finding,
+    FindingClause,
+    Grade,
+    Interviewee,
+    Meeting,
+    MeetingKind,
+    Photo,
+    Recommendation,
+    Response,
+    SampledRecord,
+    TeamRole,
+    Verdict,
+    utcnow,
+)
+from sync import protocol
+from sync.server import rows
+from sync.server.apply import Context, Mutation, Rejected, check_and_stamp, handler, text, uuid_of
+
+ANSWER_FIELDS = (
+    "verdict",
+    "notes",
+    "justification",
+    "documents",
+    "interviewee_ids",
+    "sampled_record_ids",
+)
+FINDING_FIELDS = (
+    "grade",
+    "requirement",
+    "objective_evidence",
+    "statement",
+    "extent",
+    "site_id",
+    "process",
+    "clause_refs",
+    "interviewee_ids",
+    "sampled_record_ids",
+    "item_keys",
+)
+
+
+def _enum(enum, value: Any, what: str):  # type: ignore[no-untyped-def]
+    if value is None:
+        return None
+    try:
+        return enum(value)
+    except ValueError as exc:
+        raise Rejected(protocol.INVALID, f"{what} {value!r} is not allowed.") from exc
+
+
+def _moment(value: Any, what: str) -> datetime | None:
+    if value in (None, ""):
+        return None
+    try:
+        return datetime.fromisoformat(str(value))
+    except ValueError as exc:
+        raise Rejected(protocol.INVALID, f"{what} is not a date and time.") from exc
+
+
+def _linked(ctx: Context, model, ids: Any, what: str) -> list[Any]:  # type: ignore[no-untyped-def]
+    if not isinstance(ids, list):
+        raise Rejected(protocol.INVALID, f"{what} must be a list.")
+    found = []
+    for raw in ids:
+        row = ctx.session.get(model, uuid_of(raw, what))
+        if row is None or row.audit_id != ctx.audit.id:
+            raise Rejected(protocol.INVALID, f"{what} names an entry this audit does not have.")
+        found.append(row)
+    return found
+
+
+def _response(ctx: Context, item_key: str, *, create_id: Any = None) -> tuple[Response, bool]:
+    if not isinstance(item_key, str) or ":" not in item_key or len(item_key) > 120:
+        raise Rejected(protocol.INVALID, "item_key is not a checklist item key.")
+    row = ctx.session.scalars(
+        select(Response).where(Response.audit_id == ctx.audit.id, Response.item_key == item_key)
+    ).first()
+    if row is not None:
+        return row, False
+    new_id = uuid_of(create_id, "id") if create_id else uuid.uuid4()
+    if ctx.session.get(Response, new_id) is not None:
+        new_id = uuid.uuid4()
+    row = Response(
+        id=new_id,
+        audit_id=ctx.audit.id,
+        item_key=item_key,
+        version=0,
+        documents=[],
+        notes="",
+        justification="",
+        field_versions={},
+    )
+    ctx.session.add(row)
+    return row, True
+
+
+@handler("answer.set.v1")
+def answer_set(ctx: Context, m: Mutation) -> dict[str, Any]:
+    p = m.payload
+    row, created = _response(ctx, p.get("item_key", m.entity_id), create_id=p.get("id"))
+    fields = [f for f in ANSWER_FIELDS if f in p]
+    check_and_stamp(row, fields, m.base_version, lambda: rows.response_row(row), created=created)
+    if "verdict" in p:
+        row.verdict = _enum(Verdict, p["verdict"], "verdict")
+    for name in ("notes", "justification"):
+        if name in p:
+            setattr(row, name, text(p, name))
+    if "documents" in p:
+        if not isinstance(p["documents"], list) or not all(
+            isinstance(d, str) for d in p["documents"]
+        ):
+            raise Rejected(protocol.INVALID, "documents must be a list of text.")
+        row.documents = p["documents"]
+    if "interviewee_ids" in p:
+        row.interviewees = _linked(ctx, Interviewee, p["interviewee_ids"], "interviewee_ids")
+    if "sampled_record_ids" in p:
+        row.sampled_records = _linked(
+            ctx, SampledRecord, p["sampled_record_ids"], "sampled_record_ids"
+        )
+    row.answered_by_id = ctx.user.id
+    ctx.session.flush()
+    ctx.changed("response", row.item_key)
+    return {"version": row.version}
+
+
+def _finding_fields(ctx: Context, row: Finding, p: dict[str, Any]) -> None:
+    if "grade" in p:
+        row.grade = _enum(Grade, p["grade"], "grade")
+        if row.grade is None:
+            raise Rejected(protocol.INVALID, "A finding needs a grade.")
+    for name in ("requirement", "objective_evidence", "statement", "process"):
+        if name in p:
+            setattr(row, name, text(p, name))
+    if "extent" in p:
+        row.extent = text(p, "extent", 200)
+    if "site_id" in p:
+        site = uuid_of(p["site_id"], "site_id") if p["site_id"] else None
+        if site is not None and site not in {s.id for s in ctx.audit.sites}:
+            raise Rejected(protocol.INVALID, "site_id is not one of the audit's sites.")
+        row.site_id = site
+    if "clause_refs" in p:
+        refs = p["clause_refs"]
+        if not isinstance(refs, list) or not all(
+            isinstance(r, list) and len(r) == 2 and all(isinstance(x, str) for x in r) for r in refs
+        ):
+            raise Rejected(protocol.INVALID, "clause_refs must be [checklist id, number] pairs.")
+        pinned = {c.checklist_id for c in ctx.audit.checklists}
+        if any(c not in pinned for c, _ in refs):
+            raise Rejected(protocol.INVALID, "A clause reference names a standard not audited.")
+        existing = {(c.checklist_id, c.clause_number): c for c in row.clauses}
+        row.clauses = [
+            _clause(existing, c, n, i) for i, (c, n) in enumerate(dict.fromkeys(map(tuple, refs)))
+        ]
+    if "interviewee_ids" in p:
+        row.interviewees = _linked(ctx, Interviewee, p["interviewee_ids"], "interviewee_ids")
+    if "sampled_record_ids" in p:
+        row.sampled_records = _linked(
+            ctx, SampledRecord, p["sampled_record_ids"], "sampled_record_ids"
+        )
+    if "item_keys" in p:
+        if not isinstance(p["item_keys"], list):
+            raise Rejected(protocol.INVALID, "item_keys must be a list.")
+        responses = []
+        for key in p["item_keys"]:
+            response, created = _response(ctx, key)
+            if created:
+                check_and_stamp(response, [], None, dict, created=True)
+                ctx.session.flush()
+                ctx.changed("response", key)
+            responses.append(response)
+        row.responses = responses
+
+
+def _clause(existing, checklist_id: str, number: str, position: int) -> FindingClause:  # type: ignore[no-untyped-def]
+    clause = existing.get((checklist_id, number)) or FindingClause(
+        checklist_id=checklist_id, clause_number=number
+    )
+    clause.position = position
+    return clause
+
+
+@handler("finding.create.v1")
+def finding_create(ctx: Context, m: Mutation) -> dict[str, Any]:
+    finding_id = uuid_of(m.entity_id, "finding id")
+    if ctx.session.get(Finding, finding_id) is not None:
+        raise Rejected(protocol.INVALID, "A finding with this id exists already.")
+    p = m.payload
+    count = ctx.session.scalar(
+        select(func.count()).select_from(Finding).where(Finding.audit_id == ctx.audit.id)
+    )
+    row = Finding(
+        id=finding_id,
+        audit_id=ctx.audit.id,
+        created_by_id=ctx.user.id,
+        local_number=_local_number(p.get("local_number")),
+        number=f"F{(count or 0) + 1}",
+        version=0,
+        field_versions={},
+        grade=Grade.OBSERVATION,
+    )
+    ctx.session.add(row)
+    _finding_fields(ctx, row, p)
+    check_and_stamp(row, [f for f in FINDING_FIELDS if f in p], None, dict, created=True)
+    ctx.session.flush()
+    ctx.changed("finding", str(row.id))
+    return {"version": row.version, "number": row.number}
+
+
+def _local_number(value: Any) -> int:
+    if not isinstance(value, int) or value < 1:
+        raise Rejected(protocol.INVALID, "local_number must be a positive whole number.")
+    return value
+
+
+def _finding(ctx: Context, m: Mutation) -> Finding:
+    row = ctx.session.get(Finding, uuid_of(m.entity_id, "finding id"))
+    if row is None or row.audit_id != ctx.audit.id:
+        raise Rejected(protocol.INVALID, "This audit has no such finding.")
+    return row
+
+
+@handler("finding.update.v1")
+def finding_update(ctx: Context, m: Mutation) -> dict[str, Any]:
+    row = _finding(ctx, m)
+    if row.deleted_at is not None:
+        raise Rejected(
+            protocol.CONFLICT,
+            "The finding was deleted by someone else.",
+            fields=["deleted"],
+            server_row=rows.finding_row(row),
+        )
+    fields = [f for f in FINDING_FIELDS if f in m.payload]
+    check_and_stamp(row, fields, m.base_version, lambda: rows.finding_row(row))
+    _finding_fields(ctx, row, m.payload)
+    ctx.session.flush()
+    ctx.changed("finding", str(row.id))
+    return {"version": row.version}
+
+
+@handler("finding.delete.v1")
+def finding_delete(ctx: Context, m: Mutation) -> dict[str, Any]:
+    row = _finding(ctx, m)
+    if row.deleted_at is None:
+        # An edit someone else made after our base is a conflict, never a silent loss.
+        check_and_stamp(row, list(FINDING_FIELDS), m.base_version, lambda: rows.finding_row(row))
+        row.deleted_at = utcnow()
+        ctx.changed("finding", str(row.id))
+    return {"version": row.version}
+
+
+@handler("meeting.set.v1")
+def meeting_set(ctx: Context, m: Mutation) -> dict[str, Any]:
+    p = m.payload
+    kind = _enum(MeetingKind, p.get("kind"), "kind")
+    if kind is None:
+        raise Rejected(protocol.INVALID, "kind is 'opening' or 'closing'.")
+    row = ctx.session.scalars(
+        select(Meeting).where(Meeting.audit_id == ctx.audit.id, Meeting.kind == kind)
+    ).first()
+    created = row is None
+    if row is None:
+        row = Meeting(
+            audit_id=ctx.audit.id, kind=kind, version=0, attendees=[], notes="", field_versions={}
+        )
+        ctx.session.add(row)
+    fields = [f for f in ("held_at", "attendees", "notes") if f in p]
+    check_and_stamp(row, fields, m.base_version, lambda: rows.meeting_row(row), created=created)
+    if "held_at" in p:
+        row.held_at = _moment(p["held_at"], "held_at")
+    if "attendees" in p:
+        attendees = p["attendees"]
+        if not isinstance(attendees, list) or not all(
+            isinstance(a, dict) and isinstance(a.get("name"), str) for a in attendees
+        ):
+            raise Rejected(protocol.INVALID, "attendees must be a list of {name, role}.")
+        row.attendees = [{"name": a["name"], "role": str(a.get("role", ""))} for a in attendees]
+    if "notes" in p:
+        row.notes = text(p, "notes")
+    ctx.session.flush()
+    ctx.changed("meeting", kind.value)
+    return {"version": row.version}
+
+
+def _register(ctx: Context, m: Mutation, model, fields: tuple[str, ...], entity: str):  # type: ignore[no-untyped-def]
+    row_id = uuid_of(m.entity_id, f"{entity} id")
+    row = ctx.session.get(model, row_id)
+    created = row is None
+    if row is None:
+        row = model(id=row_id, audit_id=ctx.audit.id, version=0, field_versions={})
+        ctx.session.add(row)
+    elif row.audit_id != ctx.audit.id:
+        raise Rejected(protocol.INVALID, f"This {entity} belongs to another audit.")
+    touched = [f for f in fields if f in m.payload]
+    serial = rows.interviewee_row if model is Interviewee else rows.sampled_record_row
+    check_and_stamp(row, touched, m.base_version, lambda: serial(row), created=created)
+    for name in touched:
+        value = m.payload[name]
+        if name == "record_date":
+            try:
+                value = date.fromisoformat(value) if value else None
+            except (TypeError, ValueError) as exc:
+                raise Rejected(protocol.INVALID, "record_date is not a date.") from exc
+        else:
+            value = text(m.payload, name, 20_000 if name == "reason" else 200)
+        setattr(row, name, value)
+    if created and not (row.name if model is Interviewee else row.reference):
+        raise Rejected(protocol.INVALID, f"A new {entity} needs its name or reference.")
+    for name in fields:
+        if getattr(row, name) is None and name != "record_date":
+            setattr(row, name, "")
+    ctx.session.flush()
+    ctx.changed(entity, str(row.id))
+    return {"version": row.version}
+
+
+@handler("interviewee.upsert.v1")
+def interviewee_upsert(ctx: Context, m: Mutation) -> dict[str, Any]:
+    return _register(ctx, m, Interviewee, ("name", "job_role", "department"), "interviewee")
+
+
+@handler("sampled_record.upsert.v1")
+def record_upsert(ctx: Context, m: Mutation) -> dict[str, Any]:
+    return _register(
+        ctx,
+        m,
+        SampledRecord,
+        ("reference", "record_type", "record_date", "reason"),
+        "sampled_record",
+    )
+
+
+def _register_delete(ctx: Context, m: Mutation, model, entity: str) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    row = ctx.session.get(model, uuid_of(m.entity_id, f"{entity} id"))
+    if row is not None and row.audit_id == ctx.audit.id:
+        ctx.session.delete(row)
+        ctx.session.flush()
+        ctx.changed(entity, m.entity_id)
+    return {}
+
+
+@handler("interviewee.delete.v1")
+def interviewee_delete(ctx: Context, m: Mutation) -> dict[str, Any]:
+    return _register_delete(ctx, m, Interviewee, "interviewee")
+
+
+@handler("sampled_record.delete.v1")
+def record_delete(ctx: Context, m: Mutation) -> dict[str, Any]:
+    return _register_delete(ctx, m, SampledRecord, "sampled_record")
+
+
+@handler("photo.add.v1")
+def photo_add(ctx: Context, m: Mutation) -> dict[str, Any]:
+    p = m.payload
+    photo_id = uuid_of(m.entity_id, "photo id")
+    if ctx.session.get(Photo, photo_id) is not None:
+        raise Rejected(protocol.INVALID, "A photo with this id exists already.")
+    sha = str(p.get("sha256", ""))
+    if len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):
+        raise Rejected(protocol.INVALID, "sha256 must be 64 lower-case hex digits.")
+    response_id = finding_id = None
+    if p.get("finding_id"):
+        finding = ctx.session.get(Finding, uuid_of(p["finding_id"], "finding_id"))
+        if finding is None or finding.audit_id != ctx.audit.id:
+            raise Rejected(protocol.INVALID, "The photo's finding is not part of this audit.")
+        finding_id = finding.id
+    elif p.get("item_key"):
+        response, created = _response(ctx, p["item_key"])
+        if created:
+            check_and_stamp(response, [], None, dict, created=True)
+            ctx.session.flush()
+            ctx.changed("response", response.item_key)
+        response_id = response.id
+    try:
+        size, width, height = int(p["size"]), int(p["width"]), int(p["height"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise Rejected(protocol.INVALID, "size, width and height must be numbers.") from exc
+    row = Photo(
+        id=photo_id,
+        audit_id=ctx.audit.id,
+        sha256=sha,
+        size=size,
+        width=width,
+        height=height,
+        taken_at=_moment(p.get("taken_at"), "taken_at"),
+        caption=text(p, "caption", 500),
+        response_id=response_id,
+        finding_id=finding_id,
+        created_by_id=ctx.user.id,
+        version=1,
+        field_versions={},
+    )
+    ctx.session.add(row)
+    ctx.session.flush()
+    ctx.changed("photo", str(row.id))
+    return {"version": 1}
+
+
+def _photo(ctx: Context, m: Mutation) -> Photo:
+    row = ctx.session.get(Photo, uuid_of(m.entity_id, "photo id"))
+    if row is None or row.audit_id != ctx.audit.id:
+        raise Rejected(protocol.INVALID, "This audit has no such photo.")
+    return row
+
+
+@handler("photo.update.v1")
+def photo_update(ctx: Context, m: Mutation) -> dict[str, Any]:
+    row = _photo(ctx, m)
+    check_and_stamp(row, ["caption"], m.base_version, lambda: rows.photo_row(row, None))
+    row.caption = text(m.payload, "caption", 500)
+    ctx.changed("photo", str(row.id))
+    return {"version": row.version}
+
+
+@handler("photo.delete.v1")
+def photo_delete(ctx: Context, m: Mutation) -> dict[str, Any]:
+    row = _photo(ctx, m)
+    if row.deleted_at is None:
+        row.deleted_at = utcnow()
+        row.version += 1
+        ctx.changed("photo", str(row.id))
+    return {"version": row.version}
+
+
+def _closure(ctx: Context) -> tuple[AuditClosure, bool]:
+    row = ctx.session.scalars(
+        select(AuditClosure).where(AuditClosure.audit_id == ctx.audit.id)
+    ).first()
+    if row is not None:
+        return row, False
+    row = AuditClosure(
+        audit_id=ctx.audit.id, version=0, field_versions={}, **dict.fromkeys(TEXT_FIELDS, "")
+    )
+    ctx.session.add(row)
+    return row, True
+
+
+@handler("closure.set.v1")
+def closure_set(ctx: Context, m: Mutation) -> dict[str, Any]:
+    row, created = _closure(ctx)
+    p = m.payload
+    fields = [f for f in ("recommendation", *TEXT_FIELDS) if f in p]
+    check_and_stamp(row, fields, m.base_version, lambda: rows.closure_row(row), created=created)
+    if "recommendation" in p:
+        row.recommendation = _enum(Recommendation, p["recommendation"], "recommendation")
+    for name in TEXT_FIELDS:
+        if name in p:
+            setattr(row, name, text(p, name))
+    ctx.session.flush()
+    ctx.changed("closure", str(ctx.audit.id))
+    return {"version": row.version}
+
+
+@handler("audit.sign.v1")
+def audit_sign(ctx: Context, m: Mutation) -> dict[str, Any]:
+    if ctx.role != TeamRole.LEAD:
+        raise Rejected(protocol.NOT_LEAD, "Only the lead auditor signs off an audit.")
+    row, _ = _closure(ctx)
+    sha = str(m.payload.get("content_sha256", ""))
+    if len(sha) != 64:
+        raise Rejected(protocol.INVALID, "content_sha256 must be a sha256.")
+    row.signed_by_id = ctx.user.id
+    row.signed_at = _moment(m.payload.get("signed_at"), "signed_at") or utcnow()
+    row.signed_content_sha256 = sha
+    row.version = (row.version or 0) + 1
+    ctx.session.flush()
+    ctx.changed("closure", str(ctx.audit.id))
+    return {"version": row.version}
+
+
+@handler("audit.acknowledge.v1")
+def audit_acknowledge(ctx: Context, m: Mutation) -> dict[str, Any]:
+    row, _ = _closure(ctx)
+    if row.signed_at is None:
+        raise Rejected(protocol.INVALID, "The audit is not signed on the server.")
+    row.auditee_name = text(m.payload, "auditee_name", 200)
+    row.auditee_acknowledged_at = _moment(m.payload.get("acknowledged_at"), "acknowledged_at")
+    row.version += 1
+    ctx.changed("closure", str(ctx.audit.id))
+    return {"version": row.version}
+
+
+@handler("audit.signature_void.v1")
+def audit_signature_void(ctx: Context, m: Mutation) -> dict[str, Any]:
+    row, _ = _closure(ctx)
+    row.signed_by_id = None
+    row.signed_at = None
+    row.signed_content_sha256 = None
+    row.auditee_name = ""
+    row.auditee_acknowledged_at = None
+    row.version = (row.version or 0) + 1
+    ctx.session.flush()
+    ctx.changed("closure", str(ctx.audit.id))
+    return {"version": row.version}

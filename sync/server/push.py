@@ -1,0 +1,161 @@
+"""POST /push: a device's outbox, applied exactly once and in order, one transaction each."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import Blueprint, current_app, g
+from sqlalchemy import select, text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+import sync.server.handlers  # noqa: F401  (registers the mutation handlers)
+from auditkit.models import AppliedMutation, Device
+from auditkit.web.database import db_session
+from sync import protocol
+from sync.server.apply import Mutation, Rejected, apply
+from sync.server.errors import ApiError, json_body
+
+
+def register(bp: Blueprint) -> None:
+    bp.add_url_rule("/push", "push", push, methods=["POST"])
+
+
+def parse_mutations(body: dict[str, Any]) -> list[Mutation]:
+    raw = body.get("mutations")
+    if not isinstance(raw, list) or len(raw) > protocol.PUSH_MAX_MUTATIONS:
+        raise ApiError(
+            400,
+            protocol.INVALID,
+            f"mutations must be a list of at most {protocol.PUSH_MAX_MUTATIONS}.",
+        )
+    result = []
+    for item in raw:
+        try:
+            result.append(
+                Mutation(
+                    seq=int(item["seq"]),
+                    mutation_id=uuid.UUID(str(item["mutation_id"])),
+                    name=str(item["name"]),
+                    audit_id=uuid.UUID(str(item["audit_id"])),
+                    entity_id=str(item.get("entity_id", "")),
+                    base_version=None
+                    if item.get("base_version") is None
+                    else int(item["base_version"]),
+                    payload=dict(item.get("payload") or {}),
+                )
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ApiError(
+                400,
+                protocol.INVALID,
+                "Each mutation needs seq, mutation_id, name, audit_id and payload.",
+            ) from exc
+    seqs = [m.seq for m in result]
+    if seqs != sorted(seqs) or len(set(seqs)) != len(seqs):
+        raise ApiError(400, protocol.INVALID, "Mutations must come in increasing seq order.")
+    return result
+
+
+def lock_device(session: Session, device_id: uuid.UUID) -> Device:
+    """Serialise pushes of one device: a row lock on PostgreSQL, the write lock on SQLite."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(
+            text("UPDATE devices SET last_seq = last_seq WHERE id = :id"), {"id": device_id.hex}
+        )
+        return session.get(Device, device_id, populate_existing=True)
+    return session.get(Device, device_id, with_for_update=True, populate_existing=True)
+
+
+def push():  # type: ignore[no-untyped-def]
+    """Apply mutations in seq order; each result is stored in the transaction of its effect."""
+    body = json_body()
+    device_id = g.sync_device.id
+    user = g.sync_user
+    if str(body.get("device_id", "")) != str(device_id):
+        raise ApiError(403, protocol.UNAUTHORIZED, "The token belongs to another device.")
+    mutations = parse_mutations(body)
+    session = db_session()
+    session.commit()  # end the auth lookups' transaction; each mutation gets its own
+    results: list[dict[str, Any]] = []
+    for mutation in mutations:
+        try:
+            outcome = _one(session, device_id, user, mutation)
+        except ApiError as exc:
+            session.rollback()
+            exc.extra["results"] = results
+            raise
+        except SQLAlchemyError as exc:
+            session.rollback()
+            current_app.logger.exception("push failed; the client will retry")
+            raise ApiError(
+                503, "try_again", "The server could not store this; try again.", results=results
+            ) from exc
+        results.append(outcome)
+    device = session.get(Device, device_id, populate_existing=True)
+    return {"last_seq": device.last_seq, "results": results}
+
+
+def _one(session: Session, device_id: uuid.UUID, user, mutation: Mutation) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    device = lock_device(session, device_id)
+    if mutation.seq <= device.last_seq:
+        prior = session.get(AppliedMutation, (device_id, mutation.seq))
+        session.rollback()
+        if prior is not None and prior.mutation_id == mutation.mutation_id:
+            return _result(prior, duplicate=True)
+        raise ApiError(
+            409,
+            protocol.DEVICE_DIVERGED,
+            "This laptop's changes do not match what the server already has from it (was it "
+            "restored from a backup?). Nothing was lost on the server; contact the CB.",
+            last_seq=device.last_seq,
+        )
+    if mutation.seq > device.last_seq + 1:
+        last = device.last_seq
+        session.rollback()
+        raise ApiError(
+            409, protocol.SEQ_GAP, f"The server expects seq {last + 1} next.", last_seq=last
+        )
+    elsewhere = session.scalars(
+        select(AppliedMutation).where(AppliedMutation.mutation_id == mutation.mutation_id)
+    ).first()
+    if elsewhere is not None:  # sent before by this user's previous registration of the laptop
+        device.last_seq = mutation.seq
+        session.commit()
+        return _result(elsewhere, duplicate=True, seq=mutation.seq)
+    record = AppliedMutation(
+        device_id=device_id,
+        seq=mutation.seq,
+        mutation_id=mutation.mutation_id,
+        name=mutation.name,
+        audit_id=mutation.audit_id,
+        payload=mutation.payload,
+    )
+    try:
+        with session.begin_nested():
+            record.result = apply(session, user, mutation)
+            record.status = "applied"
+    except Rejected as exc:
+        record.status, record.code, record.message = "rejected", exc.code, exc.message
+        record.result = exc.detail
+    session.add(record)
+    device.last_seq = mutation.seq
+    session.commit()
+    return _result(record)
+
+
+def _result(
+    record: AppliedMutation, *, duplicate: bool = False, seq: int | None = None
+) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "seq": seq if seq is not None else record.seq,
+        "mutation_id": str(record.mutation_id),
+        "status": "duplicate" if duplicate else record.status,
+        "original_status": record.status,
+        "result": record.result or {},
+    }
+    if record.status == "rejected":
+        result["code"] = record.code
+        result["message"] = record.message
+    return result
