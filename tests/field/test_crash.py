@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import io
 import os
-import signal
 import random
 import re
 import shutil
+import signal
 import socket
 import sqlite3
 import subprocess
