@@ -131,14 +131,16 @@ def authenticate() -> None:
             DeviceToken.token_hash == token_hash(header[7:].strip()), DeviceToken.kind == "access"
         )
     ).first()
-    if row is None or row.revoked_at is not None:
+    if row is None:
+        raise ApiError(401, protocol.UNAUTHORIZED, "This token is not valid; sign in again.")
+    device = session.get(Device, row.device_id)
+    if device is None or device.revoked_at is not None:
+        raise ApiError(401, protocol.DEVICE_REVOKED, "This laptop's access was revoked by the CB.")
+    if row.revoked_at is not None:
         raise ApiError(401, protocol.UNAUTHORIZED, "This token is not valid; sign in again.")
     if row.expires_at <= utcnow():
         raise ApiError(401, protocol.TOKEN_EXPIRED, "The access token expired; refresh it.")
-    device = session.get(Device, row.device_id)
-    user = session.get(User, device.user_id) if device else None
-    if device is None or device.revoked_at is not None:
-        raise ApiError(401, protocol.DEVICE_REVOKED, "This laptop's access was revoked by the CB.")
+    user = session.get(User, device.user_id)
     if user is None or not user.is_active or not user.has_role(Role.AUDITOR):
         raise ApiError(403, "not_an_auditor", "This account can no longer sync.")
     g.sync_device = device
