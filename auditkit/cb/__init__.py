@@ -50,10 +50,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from auditkit.cb import auth, planning
+    from auditkit.cb import auth, planning, review
     from sync.server import init_app as init_sync_api
 
     auth.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(planning.bp)
+    app.register_blueprint(review.bp)
     init_sync_api(app)

@@ -86,6 +86,12 @@ def sync_command(as_json: bool) -> None:
             click.echo(f"Sync stopped: {summary.error}", err=True)
         elif summary.pending:
             click.echo(f"{summary.pending} changes are still waiting to be sent.", err=True)
+        if summary.unsent_photos:
+            click.echo(
+                f"{summary.unsent_photos} photos cannot be sent: their files are missing "
+                "from this laptop's photo folder.",
+                err=True,
+            )
     sys.exit(0 if summary.ok else 1)
 
 

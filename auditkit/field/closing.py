@@ -12,6 +12,7 @@ from auditkit.capture.closure import acknowledge, get_closure, is_lead, save_con
 from auditkit.capture.closure_fields import TEXT_LABELS
 from auditkit.capture.digest import content_digest
 from auditkit.capture.findings import active_findings
+from auditkit.capture.submission import submission_queued, submit_audit
 from auditkit.field.autosave import run_autosave
 from auditkit.field.context import load_workspace
 from auditkit.field.meetings import meeting_context
@@ -47,6 +48,7 @@ def _page(ws, errors=None, status=200):  # type: ignore[no-untyped-def]
         digest_matches=signed_digest == current_digest if signed_digest else None,
         errors=errors or {},
         text_labels=TEXT_LABELS,
+        submission_queued=submission_queued(ws),
         meeting_ctx=meeting_context(ws, MeetingKind.CLOSING),
     ), status
 
@@ -76,6 +78,23 @@ def sign(audit_id: uuid.UUID):  # type: ignore[no-untyped-def]
         ws.session.rollback()
         return _page(ws, {"sign": str(exc)}, 409)
     flash("Signed off. The content of the audit at this moment is sealed with its sha256.")
+    return redirect(url_for("closing.show", audit_id=audit_id))
+
+
+@bp.post("/submit")
+def submit(audit_id: uuid.UUID):  # type: ignore[no-untyped-def]
+    """The lead queues the submission to the CB (sent, in order, at the next sync)."""
+    ws = load_workspace(audit_id)
+    try:
+        submit_audit(ws)
+        ws.session.commit()
+    except Invalid as exc:
+        ws.session.rollback()
+        return _page(ws, exc.errors, 422)
+    except ReadOnly as exc:
+        ws.session.rollback()
+        return _page(ws, {"submit": str(exc)}, 409)
+    flash("Submission queued: it reaches the CB at the next sync, after your other changes.")
     return redirect(url_for("closing.show", audit_id=audit_id))
 
 

@@ -63,6 +63,9 @@ class SyncChange(Base):
     audit_id: Mapped[uuid.UUID] = mapped_column(index=True)
     entity: Mapped[str] = mapped_column(String(40))
     entity_id: Mapped[str] = mapped_column(String(120))
+    # Which laptop made the change (None: the CB), and the audit's content version after it.
+    device_id: Mapped[uuid.UUID | None]
+    content_version: Mapped[int] = mapped_column(default=0)
     at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -91,6 +91,11 @@ class PullApplier:
                 uuid.UUID(change["audit_id"]), change["key"], change["data"]
             )
             applied += 1
+        if not body.get("more"):
+            for audit_id, version in body.get("content_versions", {}).items():
+                audit = self.session.get(Audit, uuid.UUID(audit_id))
+                if audit is not None:
+                    audit.content_version = version
         self.session.flush()
         return applied
 
@@ -257,6 +262,7 @@ class PullApplier:
             return
         s = self.session
         row = s.get(Photo, uuid.UUID(key))
+        teammates = row is None  # our own photos are already here; only theirs arrive by pull
         if row is None:
             row = Photo(
                 id=uuid.UUID(key),
@@ -280,7 +286,7 @@ class PullApplier:
         )
         row.deleted_at = datetime.now().astimezone() if data["deleted"] else None
         row.version = data["version"]
-        if s.get(UploadedBlob, data["sha256"]) is None:
+        if teammates and s.get(UploadedBlob, data["sha256"]) is None:
             s.add(UploadedBlob(sha256=data["sha256"]))  # the server knows it: never ours to send
         s.flush()
 

@@ -55,13 +55,14 @@ class Summary:
     photos_downloaded: int = 0
     bytes_downloaded: int = 0
     pending: int = 0
+    unsent_photos: int = 0
     requests: int = 0
     error: str = ""
     error_code: str = ""
 
     @property
     def ok(self) -> bool:
-        return not self.error and self.pending == 0
+        return not self.error and self.pending == 0 and self.unsent_photos == 0
 
 
 @contextmanager
@@ -114,11 +115,10 @@ class SyncRun:
     # ---- blobs ----
     def upload_blobs(self) -> None:
         with self.sessions() as session:
-            wanted = [
-                (sha, size)
-                for sha, size in outbox.blobs_to_send(session)
-                if self.photos.exists(sha)
-            ]
+            unsent = outbox.blobs_to_send(session)
+        wanted = [(sha, size) for sha, size in unsent if self.photos.exists(sha)]
+        # Rows whose bytes are not on this laptop: nothing to send; the summary says so.
+        self.summary.unsent_photos = len(unsent) - len(wanted)
         if not wanted:
             return
         total = sum(size for _, size in wanted)

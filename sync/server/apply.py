@@ -52,11 +52,20 @@ class Context:
     user: User
     audit: Audit
     role: TeamRole
+    device_id: uuid.UUID | None = None
 
     def changed(self, entity: str, entity_id: str) -> None:
         """Log a change for pull and count it in the audit's content version."""
         self.audit.content_version += 1
-        self.session.add(SyncChange(audit_id=self.audit.id, entity=entity, entity_id=entity_id))
+        self.session.add(
+            SyncChange(
+                audit_id=self.audit.id,
+                entity=entity,
+                entity_id=entity_id,
+                device_id=self.device_id,
+                content_version=self.audit.content_version,
+            )
+        )
 
 
 Handler = Callable[[Context, Mutation], dict[str, Any]]
@@ -71,7 +80,9 @@ def handler(name: str) -> Callable[[Handler], Handler]:
     return register
 
 
-def apply(session: Session, user: User, mutation: Mutation) -> dict[str, Any]:
+def apply(
+    session: Session, user: User, mutation: Mutation, *, device_id: uuid.UUID | None = None
+) -> dict[str, Any]:
     """Apply one mutation (or raise Rejected); the caller owns the transaction."""
     fn = HANDLERS.get(mutation.name)
     if fn is None:
@@ -94,7 +105,16 @@ def apply(session: Session, user: User, mutation: Mutation) -> dict[str, Any]:
     if audit.status == AuditStatus.PLANNED:
         audit.status = AuditStatus.IN_PROGRESS
         audit.status_version += 1
-    return fn(Context(session, user, audit, member.role), mutation)
+        session.add(
+            SyncChange(
+                audit_id=audit.id,
+                entity="audit",
+                entity_id=str(audit.id),
+                device_id=device_id,
+                content_version=audit.content_version,
+            )
+        )
+    return fn(Context(session, user, audit, member.role, device_id), mutation)
 
 
 def check_and_stamp(

@@ -49,6 +49,11 @@ def pull():  # type: ignore[no-untyped-def]
             select(AuditTeamMember.audit_id).where(AuditTeamMember.user_id == g.sync_user.id)
         )
     )
+    # Versions first, head second: a change landing in between makes the laptop's view look
+    # older than it is (submit asks for one more sync), never newer.
+    versions = dict(
+        session.execute(select(Audit.id, Audit.content_version).where(Audit.id.in_(mine))).all()
+    )
     head = session.scalar(select(SyncChange.seq).order_by(SyncChange.seq.desc()).limit(1)) or 0
     audits: list[dict[str, Any]] = []
     changes: list[dict[str, Any]] = []
@@ -82,6 +87,8 @@ def pull():  # type: ignore[no-untyped-def]
         "cursor": next_cursor,
         "more": more,
         "audit_ids": sorted(str(a) for a in mine),
+        # What the laptop has seen once it applied the last page (more = false).
+        "content_versions": {str(k): v for k, v in versions.items()},
         "audits": audits,
         "changes": changes,
     }

@@ -2,33 +2,43 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from typing import Any
 
-from flask import Blueprint, current_app, g
+from flask import Blueprint, g
 from sqlalchemy import select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 import sync.server.handlers  # noqa: F401  (registers the mutation handlers)
-from auditkit.models import AppliedMutation, Device
+import sync.server.submit  # noqa: F401
+from auditkit.models import AppliedMutation, Device, User
 from auditkit.web.database import db_session
 from sync import protocol
 from sync.server.apply import Mutation, Rejected, apply
 from sync.server.errors import ApiError, json_body
+
+log = logging.getLogger(__name__)
 
 
 def register(bp: Blueprint) -> None:
     bp.add_url_rule("/push", "push", push, methods=["POST"])
 
 
-def parse_mutations(body: dict[str, Any]) -> list[Mutation]:
+def parse_mutations(
+    body: dict[str, Any], *, limit: int = protocol.PUSH_MAX_MUTATIONS
+) -> list[Mutation]:
+    """The body's mutations, checked and in increasing seq order (ApiError 400 otherwise).
+
+    `limit` is the push batch limit; an imported audit package (sync.package) allows more.
+    """
     raw = body.get("mutations")
-    if not isinstance(raw, list) or len(raw) > protocol.PUSH_MAX_MUTATIONS:
+    if not isinstance(raw, list) or len(raw) > limit:
         raise ApiError(
             400,
             protocol.INVALID,
-            f"mutations must be a list of at most {protocol.PUSH_MAX_MUTATIONS}.",
+            f"mutations must be a list of at most {limit}.",
         )
     result = []
     for item in raw:
@@ -78,6 +88,19 @@ def push():  # type: ignore[no-untyped-def]
     mutations = parse_mutations(body)
     session = db_session()
     session.commit()  # end the auth lookups' transaction; each mutation gets its own
+    results = apply_in_order(session, device_id, user, mutations)
+    device = session.get(Device, device_id, populate_existing=True)
+    return {"last_seq": device.last_seq, "results": results}
+
+
+def apply_in_order(
+    session: Session, device_id: uuid.UUID, user: User, mutations: list[Mutation]
+) -> list[dict[str, Any]]:
+    """Apply a device's mutations one transaction each: the push path, shared by imports.
+
+    Stops at the first ApiError (seq gap, diverged device, 503 when the database failed);
+    the error carries the results so far in `extra["results"]`.
+    """
     results: list[dict[str, Any]] = []
     for mutation in mutations:
         try:
@@ -88,13 +111,12 @@ def push():  # type: ignore[no-untyped-def]
             raise
         except SQLAlchemyError as exc:
             session.rollback()
-            current_app.logger.exception("push failed; the client will retry")
+            log.exception("push failed; the client will retry")
             raise ApiError(
                 503, "try_again", "The server could not store this; try again.", results=results
             ) from exc
         results.append(outcome)
-    device = session.get(Device, device_id, populate_existing=True)
-    return {"last_seq": device.last_seq, "results": results}
+    return results
 
 
 def _one(session: Session, device_id: uuid.UUID, user, mutation: Mutation) -> dict[str, Any]:  # type: ignore[no-untyped-def]
@@ -134,7 +156,7 @@ def _one(session: Session, device_id: uuid.UUID, user, mutation: Mutation) -> di
     )
     try:
         with session.begin_nested():
-            record.result = apply(session, user, mutation)
+            record.result = apply(session, user, mutation, device_id=device_id)
             record.status = "applied"
     except Rejected as exc:
         record.status, record.code, record.message = "rejected", exc.code, exc.message

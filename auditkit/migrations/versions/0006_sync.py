@@ -43,6 +43,8 @@ def upgrade() -> None:
         sa.Column("audit_id", sa.Uuid(), nullable=False),
         sa.Column("entity", sa.String(length=40), nullable=False),
         sa.Column("entity_id", sa.String(length=120), nullable=False),
+        sa.Column("device_id", sa.Uuid(), nullable=True),
+        sa.Column("content_version", sa.Integer(), nullable=False),
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("seq", name=op.f("pk_sync_changes")),
         sqlite_autoincrement=True,

@@ -1,0 +1,98 @@
+"""audit.submit.v1: the lead hands the audit to the CB; refused with reasons until it is whole."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import and_, exists, select
+from sqlalchemy.orm import aliased
+
+from auditkit.models import AppliedMutation, AuditStatus, Blob, Photo, SyncChange, TeamRole
+from sync import protocol
+from sync.server.apply import Context, Mutation, Rejected, handler
+
+
+def open_conflicts(ctx: Context) -> list[str]:
+    """Entities with a conflict rejection that no later applied edit of that laptop settled."""
+    later = aliased(AppliedMutation)
+    conflicts = ctx.session.execute(
+        select(
+            AppliedMutation.device_id,
+            AppliedMutation.seq,
+            AppliedMutation.name,
+            AppliedMutation.result,
+        ).where(
+            AppliedMutation.audit_id == ctx.audit.id,
+            AppliedMutation.status == "rejected",
+            AppliedMutation.code == protocol.CONFLICT,
+            ~exists().where(
+                and_(
+                    later.device_id == AppliedMutation.device_id,
+                    later.audit_id == AppliedMutation.audit_id,
+                    later.name == AppliedMutation.name,
+                    later.status == "applied",
+                    later.seq > AppliedMutation.seq,
+                )
+            ),
+        )
+    ).all()
+    return [f"{name} #{seq}" for _device, seq, name, _result in conflicts]
+
+
+@handler("audit.submit.v1")
+def audit_submit(ctx: Context, m: Mutation) -> dict[str, Any]:
+    if ctx.role != TeamRole.LEAD:
+        raise Rejected(protocol.NOT_LEAD, "Only the lead auditor submits the audit.")
+    if ctx.audit.status not in (AuditStatus.PLANNED, AuditStatus.IN_PROGRESS, AuditStatus.RETURNED):
+        raise Rejected(protocol.AUDIT_LOCKED, f"The audit is {ctx.audit.status.value}.")
+    seen = m.payload.get("seen_content_version")
+    if not isinstance(seen, int):
+        raise Rejected(protocol.INVALID, "seen_content_version must be a whole number.")
+    unseen = ctx.session.scalars(
+        select(SyncChange.seq)
+        .where(
+            SyncChange.audit_id == ctx.audit.id,
+            SyncChange.content_version > seen,
+            (SyncChange.device_id != ctx.device_id) | SyncChange.device_id.is_(None),
+        )
+        .limit(1)
+    ).first()
+    if unseen is not None:
+        raise Rejected(
+            protocol.STALE_TEAM_VIEW,
+            "Teammates changed the audit since your last "
+            "sync; sync again, review their changes, then submit.",
+        )
+    missing = ctx.session.scalars(
+        select(Photo.sha256).where(
+            Photo.audit_id == ctx.audit.id,
+            Photo.deleted_at.is_(None),
+            ~exists().where(Blob.sha256 == Photo.sha256),
+        )
+    ).all()
+    if missing:
+        raise Rejected(
+            protocol.BLOB_MISSING,
+            f"{len(missing)} photos have not reached the server "
+            "yet; the teammates who took them must sync first.",
+            photos=missing,
+        )
+    conflicts = open_conflicts(ctx)
+    if conflicts:
+        raise Rejected(
+            protocol.OPEN_CONFLICTS,
+            "Resolve the open conflicts first: " + ", ".join(conflicts),
+            conflicts=conflicts,
+        )
+    ctx.audit.status = AuditStatus.SUBMITTED
+    ctx.audit.status_version += 1
+    ctx.session.add(
+        SyncChange(
+            audit_id=ctx.audit.id,
+            entity="audit",
+            entity_id=str(ctx.audit.id),
+            device_id=ctx.device_id,
+            content_version=ctx.audit.content_version,
+        )
+    )
+    return {"status": "submitted", "status_version": ctx.audit.status_version}
