@@ -121,11 +121,12 @@ def laptop_engine(laptop_db_url: str) -> Iterator[Engine]:
 def seeded(server_engine: Engine, laptop_engine: Engine):  # type: ignore[no-untyped-def]
     """The demo data on the server and on the demo laptop."""
     from auditkit import demo
+    from tests.laptop_copy import copy_audit_to_laptop
 
     with make_session_factory(server_engine).begin() as session:
         audit = demo.seed_server(session)
         audit_id = audit.id
-    demo.copy_audit_to_laptop(server_engine, laptop_engine, audit_id, "auditor1")
+    copy_audit_to_laptop(server_engine, laptop_engine, audit_id, "auditor1")
     return audit_id
 
 

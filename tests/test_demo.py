@@ -30,7 +30,7 @@ def test_seeding_twice_changes_nothing(server_engine) -> None:  # type: ignore[n
     }
 
 
-def test_laptop_copy_has_the_audit_but_no_passwords(seeded, laptop_engine) -> None:  # type: ignore[no-untyped-def]
+def test_test_copy_of_the_audit_has_no_passwords(seeded, laptop_engine) -> None:  # type: ignore[no-untyped-def]
     with laptop_engine.connect() as conn:
         hashes = conn.execute(text("SELECT password_hash FROM users")).scalars().all()
         pinned = conn.execute(text("SELECT checklist_id FROM audit_checklists")).scalars().all()
@@ -51,6 +51,12 @@ def test_demo_seed_only_honours_data_folder_variables(isolated_env, server_db_ur
         assert _counts(server)["User"] == 6
         with make_session_factory(laptop)() as s:
             assert s.get(Audit, AUDIT_ID) is not None
+        # The demo laptop was enrolled and pulled its audit, as every laptop does.
+        from sync.client.credentials import Credentials
+
+        credentials = Credentials.load(isolated_env / "laptop")
+        assert credentials is not None and credentials.username == "auditor1"
+        assert credentials.server_url == "http://127.0.0.1:5001"
     finally:
         laptop.dispose()
         server.dispose()

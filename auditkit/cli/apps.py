@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 import click
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from auditkit.config import field_settings, prepare_dir, server_settings
 from auditkit.migrate import upgrade, upgrade_field_database
@@ -73,19 +73,58 @@ def demo(seed_only: bool, field_port: int, server_port: int) -> None:
     prepare_server()
     prepare_field()
     server_engine = make_engine(server_settings().database_url)
-    laptop_engine = make_engine(field_settings().database_url)
     try:
         with make_session_factory(server_engine).begin() as session:
-            audit = demo_data.seed_server(session)
-            audit_id = audit.id
-        demo_data.copy_audit_to_laptop(server_engine, laptop_engine, audit_id, "auditor1")
+            demo_data.seed_server(session)
     finally:
         server_engine.dispose()
-        laptop_engine.dispose()
+    _link_demo_laptop(f"http://127.0.0.1:{server_port}")
     click.echo("Demo data ready.")
     if seed_only:
         return
     _serve_both(field_port, server_port)
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """No access log: the temporary enrolment server should not chatter during seeding."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass
+
+
+def _link_demo_laptop(final_url: str) -> None:
+    """Enrol the demo laptop for auditor1 and pull, as any laptop does (over loopback).
+
+    A temporary in-process server answers, so seeding works without the demo running;
+    the laptop then points at the demo server's usual address.
+    """
+    from auditkit.cb import create_app as create_cb
+    from auditkit.demo import DEMO_PASSWORD
+    from sync.client.credentials import Credentials
+    from sync.client.enrol import login
+    from sync.client.run import sync_now
+
+    data_dir = field_settings().data_dir
+    server = make_server("127.0.0.1", 0, create_cb(), threaded=True, request_handler=_QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_port}"
+    try:
+        credentials = Credentials.load(data_dir)
+        if credentials is None:
+            credentials = login(data_dir, url, "auditor1", DEMO_PASSWORD)
+        credentials.server_url = url
+        credentials.save(data_dir)
+        summary = sync_now(data_dir)
+        if summary.error:
+            raise click.ClickException(f"The demo laptop could not sync: {summary.error}")
+    finally:
+        server.shutdown()
+        thread.join()
+        credentials = Credentials.load(data_dir)
+        if credentials is not None:
+            credentials.server_url = final_url
+            credentials.save(data_dir)
 
 
 def _serve_both(field_port: int, server_port: int) -> None:
