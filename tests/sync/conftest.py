@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -127,7 +128,19 @@ class TestLaptop:
             return session.scalar(select(func.count(OutboxEntry.seq))) or 0
 
     def close(self) -> None:
+        """Close every connection to the laptop database (also the field app's)."""
         self.engine.dispose()
+        if self._client is not None:
+            from auditkit.web.database import EXTENSION
+
+            self._client.application.extensions[EXTENSION].kw["bind"].dispose()
+
+    def restore(self, backup: Path) -> None:
+        """Put a backup copy of the database back, as after restoring a laptop."""
+        self.close()
+        for suffix in ("-wal", "-shm"):
+            Path(f"{self.settings.database_path}{suffix}").unlink(missing_ok=True)
+        shutil.copyfile(backup, self.settings.database_path)
 
 
 @pytest.fixture
