@@ -46,8 +46,22 @@ def return_to_team(audit_id: uuid.UUID):  # type: ignore[no-untyped-def]
         audit.status = AuditStatus.RETURNED
         audit.round += 1
         _status_changed(audit)
+        comment = ReviewComment(
+            audit_id=audit.id,
+            author_id=g.user.id,
+            author_name=g.user.full_name,
+            body=reason,
+            version=1,
+        )
+        db_session().add(comment)
+        db_session().flush()
         db_session().add(
-            ReviewComment(audit_id=audit.id, author_id=g.user.id, body=reason, version=1)
+            SyncChange(
+                audit_id=audit.id,
+                entity="review_comment",
+                entity_id=str(comment.id),
+                content_version=audit.content_version,
+            )
         )
         db_session().commit()
         flash("The audit is returned to the team; their laptops can edit it again after a sync.")

@@ -12,7 +12,7 @@ from auditkit import queries
 from auditkit.capture.findings import active_findings
 from auditkit.field.context import checklist_tree, laptop_identity, load_workspace
 from auditkit.field.items import answered_keys, pages, progress
-from auditkit.models import Finding, OutboxEntry, Photo, Response
+from auditkit.models import Finding, OutboxEntry, Photo, Response, ReviewComment
 from auditkit.web.database import db_session
 
 bp = Blueprint("audits", __name__)
@@ -74,4 +74,9 @@ def show(audit_id: uuid.UUID):  # type: ignore[no-untyped-def]
         total=sum(t for _, _, t in sections),
         by_grade=by_grade,
         closure=ws.closure(),
+        comments=ws.session.scalars(
+            select(ReviewComment)
+            .where(ReviewComment.audit_id == audit_id)
+            .order_by(ReviewComment.created_at)
+        ).all(),
     )

@@ -126,7 +126,9 @@ class ReviewComment(Base, LaptopRecord):
         ForeignKey("findings.id", ondelete="CASCADE")
     )
     parent_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("review_comments.id"))
-    author_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    # On a laptop the CB reviewer has no user row: the name travels with the comment.
+    author_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    author_name: Mapped[str] = mapped_column(String(200), default="")
     body: Mapped[str] = mapped_column(Text)
     resolved_at: Mapped[datetime | None]
 

@@ -30,6 +30,7 @@ from auditkit.models import (
     Photo,
     Recommendation,
     Response,
+    ReviewComment,
     SampledRecord,
     Site,
     TeamRole,
@@ -39,7 +40,16 @@ from auditkit.models import (
     audit_sites,
 )
 
-ORDER = ("interviewee", "sampled_record", "response", "finding", "photo", "meeting", "closure")
+ORDER = (
+    "interviewee",
+    "sampled_record",
+    "response",
+    "finding",
+    "photo",
+    "meeting",
+    "closure",
+    "review_comment",
+)
 CLOSURE_NAMES = (
     "closure.set.v1",
     "audit.sign.v1",
@@ -349,3 +359,20 @@ class PullApplier:
         row.auditee_acknowledged_at = _moment(data["auditee_acknowledged_at"])
         row.version = data["version"]
         self.session.add(row)
+
+    def review_comment(self, audit_id: uuid.UUID, key: str, data: dict[str, Any] | None) -> None:
+        """A reviewer's query (the reviewer has no user row on a laptop: the name comes along)."""
+        if data is None:
+            return
+        row = self.session.get(ReviewComment, uuid.UUID(key))
+        if row is None:
+            row = ReviewComment(id=uuid.UUID(key), audit_id=audit_id, body="")
+            self.session.add(row)
+        row.author_name, row.body = data["author"], data["body"]
+        row.finding_id = (
+            _uuid(data["finding_id"])
+            if data["finding_id"] and self.session.get(Finding, uuid.UUID(data["finding_id"]))
+            else None
+        )
+        row.resolved_at = _moment(data["resolved_at"])
+        row.version = data["version"]

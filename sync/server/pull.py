@@ -19,8 +19,10 @@ from auditkit.models import (
     MeetingKind,
     Photo,
     Response,
+    ReviewComment,
     SampledRecord,
     SyncChange,
+    User,
 )
 from auditkit.web.database import db_session
 from sync import protocol
@@ -183,6 +185,8 @@ def snapshot(session: Session, audit_id: uuid.UUID) -> list[dict[str, Any]]:
         found.append(current_row(session, audit_id, "photo", str(p)))
     for m in session.scalars(select(Meeting.kind).where(Meeting.audit_id == audit_id)):
         found.append(current_row(session, audit_id, "meeting", m.value))
+    for c in session.scalars(select(ReviewComment.id).where(ReviewComment.audit_id == audit_id)):
+        found.append(current_row(session, audit_id, "review_comment", str(c)))
     if session.scalars(select(AuditClosure.id).where(AuditClosure.audit_id == audit_id)).first():
         found.append(current_row(session, audit_id, "closure", str(audit_id)))
     return found
@@ -215,6 +219,11 @@ def current_row(session: Session, audit_id: uuid.UUID, entity: str, key: str) ->
             select(Meeting).where(Meeting.audit_id == audit_id, Meeting.kind == MeetingKind(key))
         ).first()
         data = rows.meeting_row(row) if row else None
+    elif entity == "review_comment":
+        row = session.get(ReviewComment, uuid.UUID(key))
+        if row is not None:
+            author = session.get(User, row.author_id)
+            data = rows.review_comment_row(row, author.full_name if author else "")
     elif entity == "closure":
         row = session.scalars(select(AuditClosure).where(AuditClosure.audit_id == audit_id)).first()
         data = rows.closure_row(row) if row else None

@@ -13,6 +13,7 @@ from auditkit.models import (
     Meeting,
     Photo,
     Response,
+    ReviewComment,
     SampledRecord,
 )
 
@@ -118,5 +119,17 @@ def closure_row(c: AuditClosure) -> dict[str, Any]:
         "signed_content_sha256": c.signed_content_sha256,
         "auditee_name": c.auditee_name or "",
         "auditee_acknowledged_at": _iso(c.auditee_acknowledged_at),
+        "version": c.version,
+    }
+
+
+def review_comment_row(c: ReviewComment, author_name: str) -> dict[str, Any]:
+    return {
+        "id": str(c.id),
+        "body": c.body,
+        "author": author_name,
+        "finding_id": str(c.finding_id) if c.finding_id else None,
+        "created_at": _iso(c.created_at),
+        "resolved_at": _iso(c.resolved_at),
         "version": c.version,
     }

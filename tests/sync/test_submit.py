@@ -121,6 +121,8 @@ def test_returned_audit_is_editable_again(laptops, server_engine, cb_app) -> Non
     )
     assert _server_status(server_engine) == AuditStatus.RETURNED
     assert anna.sync().ok
+    overview = anna.client.get(f"/audits/{AUDIT_ID}").get_data(as_text=True)
+    assert "Evidence for 7.2 is thin." in overview and "Rosa Reviewer" in overview
     assert (
         anna.post(
             f"/items/{ITEM}",

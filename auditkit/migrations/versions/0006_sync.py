@@ -16,6 +16,11 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("review_comments", schema=None) as batch_op:
+        batch_op.alter_column("author_id", existing_type=sa.Uuid(), nullable=True)
+        batch_op.add_column(
+            sa.Column("author_name", sa.String(length=200), nullable=False, server_default="")
+        )
     with op.batch_alter_table("findings", schema=None) as batch_op:
         batch_op.drop_constraint("uq_findings_audit_id_local_number", type_="unique")
         batch_op.create_unique_constraint(
@@ -178,6 +183,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("review_comments", schema=None) as batch_op:
+        batch_op.drop_column("author_name")
+        batch_op.alter_column("author_id", existing_type=sa.Uuid(), nullable=False)
     with op.batch_alter_table("findings", schema=None) as batch_op:
         batch_op.drop_constraint("uq_findings_audit_id_created_by_id_local_number", type_="unique")
         batch_op.create_unique_constraint(
