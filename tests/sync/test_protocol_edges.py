@@ -23,15 +23,15 @@ def _api(laptop) -> Api:  # type: ignore[no-untyped-def]
     return Api(Credentials.load(laptop.data_dir), laptop.data_dir, attempts=1)
 
 
-def _mutation(seq: int, notes: str, audit_id=AUDIT_ID) -> dict:  # type: ignore[no-untyped-def,type-arg]
+def _mutation(seq: int, notes: str, audit_id=AUDIT_ID, item: str = ITEM) -> dict:  # type: ignore[no-untyped-def,type-arg]
     return {
         "seq": seq,
         "mutation_id": str(uuid.uuid4()),
         "name": "answer.set.v1",
         "audit_id": str(audit_id),
-        "entity_id": ITEM,
+        "entity_id": item,
         "base_version": None,
-        "payload": {"item_key": ITEM, "notes": notes},
+        "payload": {"item_key": item, "notes": notes},
     }
 
 
@@ -199,3 +199,36 @@ def test_teammate_photo_downloads_with_range_and_outsiders_get_404(
         cb_server.url + protocol.API_PREFIX + f"/blobs/{sha}", headers=version_headers(), timeout=10
     )
     assert plain.status_code == 401
+
+
+def test_two_concurrent_pushes_of_one_device_serialise(laptops, server_engine) -> None:  # type: ignore[no-untyped-def]
+    import threading
+
+    anna = laptops("anna").login("auditor1")
+    anna.sync()
+    body = {
+        "device_id": Credentials.load(anna.data_dir).device_id,
+        "mutations": [
+            _mutation(seq, f"note {seq}", item=f"iso9001-2015:7.{seq}/1") for seq in range(1, 21)
+        ],
+    }
+    answers: list[dict] = []  # type: ignore[type-arg]
+    barrier = threading.Barrier(2)
+
+    def push() -> None:
+        api = _api(anna)
+        barrier.wait()
+        answers.append(api.json("POST", "/push", body))
+
+    threads = [threading.Thread(target=push) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(answers) == 2
+    for seq in range(1, 21):
+        statuses = sorted(a["results"][seq - 1]["status"] for a in answers)
+        assert statuses == ["applied", "duplicate"], (seq, statuses)
+    with make_session_factory(server_engine)() as session:
+        applied = session.scalars(select(AppliedMutation.seq).order_by(AppliedMutation.seq)).all()
+    assert applied == list(range(1, 21))
