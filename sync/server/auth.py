@@ -6,7 +6,7 @@ import uuid
 from datetime import timedelta
 
 from flask import Blueprint, g, request
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from auditkit.accounts import check_credentials
@@ -91,6 +91,14 @@ def issue_tokens(
 ) -> dict[str, object]:
     """A new access token, and a new refresh token unless one is being used."""
     now = utcnow()
+    # Expired access tokens are worth nothing: drop this device's, so they do not pile up.
+    session.execute(
+        delete(DeviceToken).where(
+            DeviceToken.device_id == device.id,
+            DeviceToken.kind == "access",
+            DeviceToken.expires_at < now,
+        )
+    )
     access = new_token()
     session.add(
         DeviceToken(
