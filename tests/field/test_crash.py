@@ -40,7 +40,10 @@ from tests.field import crash_app
 from tests.field.crash_app import ForkServer, kill_group
 from tests.helpers import csrf_from
 
-pytestmark = pytest.mark.skipif(os.name != "posix", reason="forks and SIGKILLs processes")
+pytestmark = [
+    pytest.mark.skipif(os.name != "posix", reason="forks and SIGKILLs processes"),
+    pytest.mark.slow,  # laptop-only (SQLite): the PostgreSQL pass skips it
+]
 
 ROUNDS = int(os.environ.get("AUDITKIT_CRASH_ROUNDS", "25"))
 SEED = int(os.environ.get("AUDITKIT_CRASH_SEED", "9001"))
