@@ -105,10 +105,20 @@ class Api:
         raise ServerUnreachable("The server did not answer.")
 
     def json(self, method: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        response = self.call(method, path, json=body)
-        if response.status_code >= 400:
-            raise error_from(response)
-        return response.json()
+        for attempt in range(self.attempts):
+            response = self.call(method, path, json=body)
+            if response.status_code >= 400:
+                raise error_from(response)
+            try:
+                return response.json()
+            except ValueError:
+                # A connection cut inside the answer's head looks whole to http.client (it
+                # takes the end of the connection for the end of the head), with the body
+                # missing. The request is replay-safe: ask again.
+                if attempt == self.attempts - 1:
+                    raise ServerUnreachable("The server's answers kept arriving cut.") from None
+                self._wait(attempt)
+        raise ServerUnreachable("The server did not answer.")
 
     def _send(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         headers = {**version_headers(), **kwargs.pop("headers", {})}

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import requests
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -130,14 +131,20 @@ class SyncRun:
             )
             missing = set(answer["missing"])
             offsets = {p["sha256"]: p["offset"] for p in answer.get("partial", [])}
-            for sha, size in part:
-                if sha in missing:
-                    self._upload(sha, offsets.get(sha, 0))
-                    self.summary.blobs_uploaded += 1
+            done: list[str] = []
+            try:
+                for sha, size in part:
+                    if sha in missing:
+                        self._upload(sha, offsets.get(sha, 0))
+                        self.summary.blobs_uploaded += 1
+                    done.append(sha)
+                    sent += size
+                    self.progress("upload", sent, total)
+            finally:
+                # One commit per batch: if it is lost, the next check finds them on the server.
                 with self.sessions.begin() as session:
-                    outbox.mark_uploaded(session, sha)
-                sent += size
-                self.progress("upload", sent, total)
+                    for sha in done:
+                        outbox.mark_uploaded(session, sha)
 
     def _upload(self, sha: str, offset: int) -> None:
         data = self.photos.path(sha).read_bytes()
@@ -166,7 +173,9 @@ class SyncRun:
                 return
             if response.status_code == 204:
                 self.summary.bytes_uploaded += len(chunk)
-                offset = int(response.headers["Upload-Offset"])
+                # An answer cut inside its head may lack the offset: send from here again,
+                # and the server's 409 tells where it really is.
+                offset = int(response.headers.get("Upload-Offset", offset))
                 continue
             error = error_from(response)
             if error.code == protocol.OFFSET_MISMATCH and "offset" in error.body:
@@ -267,9 +276,12 @@ class SyncRun:
         mode = "ab" if response.status_code == 206 else "wb"
         self.photos.root.mkdir(parents=True, exist_ok=True)
         with open(partial, mode) as handle:
-            for chunk in response.iter_content(64 * 1024):
-                handle.write(chunk)
-                self.summary.bytes_downloaded += len(chunk)
+            try:
+                for chunk in response.iter_content(64 * 1024):
+                    handle.write(chunk)
+                    self.summary.bytes_downloaded += len(chunk)
+            except requests.RequestException as exc:  # cut mid-body: resume with Range
+                raise ServerUnreachable(f"A photo download broke off: {exc}") from exc
         data = partial.read_bytes()
         if hashlib.sha256(data).hexdigest() != sha:
             partial.unlink(missing_ok=True)  # damaged on the way: fetch it whole next time
