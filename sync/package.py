@@ -87,7 +87,7 @@ class Package:
 @dataclass
 class ExportSummary:
     path: Path
-    audit_number: str
+    audit_label: str  # its number, or its id before the CB numbered it
     mutations: int
     photos: int
     other_audits: list[str]  # audits whose earlier changes ride along (seq order)
@@ -97,6 +97,7 @@ class ExportSummary:
 class ImportResult:
     username: str
     audit_id: str
+    audit_label: str
     applied: int = 0
     duplicates: int = 0
     rejected: int = 0
@@ -133,9 +134,10 @@ def build_package(
     audit = session.get(Audit, audit_id)
     if audit is None:
         raise PackageError(f"This laptop has no audit {audit_id}.")
+    label = audit.number or str(audit.id)
     entries = entries_to_export(outbox.pending(session), audit_id)
     if not entries:
-        raise PackageError(f"Audit {audit.number} has no unsent changes: nothing to export.")
+        raise PackageError(f"Audit {label} has no unsent changes: nothing to export.")
     wanted = _photos_of(session, photos, entries)
     manifest = {
         "format": FORMAT,
@@ -152,7 +154,7 @@ def build_package(
     }
     _write_zip(target, manifest, [(p.sha256, photos.path(p.sha256)) for p in wanted])
     others = sorted({str(e.audit_id) for e in entries if e.audit_id != audit_id})
-    return ExportSummary(target, audit.number, len(entries), len(wanted), others)
+    return ExportSummary(target, label, len(entries), len(wanted), others)
 
 
 def _photos_of(
@@ -162,7 +164,7 @@ def _photos_of(
     for entry in entries:
         if entry.name != "photo.add.v1":
             continue
-        sha, size = str(entry.payload.get("sha256", "")), int(entry.payload.get("size", 0))
+        sha = str(entry.payload.get("sha256", ""))
         if sha in found:
             continue
         if photos.exists(sha):
@@ -176,8 +178,7 @@ def _photos_of(
                 f"The photo {sha[:12]}… is missing from this laptop and the server does not have "
                 "it yet; the package was not made."
             )
-        # else: the server verified it before and the bytes are gone here: the row suffices.
-        del size
+        # else: the server verified these bytes before and they are gone here: the row suffices.
     return list(found.values())
 
 
@@ -222,7 +223,9 @@ def _open(source: Source) -> Iterator[zipfile.ZipFile]:
         raise PackageError(
             "This file is not an audit package or it is damaged (it is not a readable zip file)."
         ) from exc
-    except RuntimeError as exc:  # encrypted entries
+    except RuntimeError as exc:
+        if "encrypted" not in str(exc):
+            raise
         raise PackageError("This package is encrypted; auditkit packages never are.") from exc
 
 
@@ -265,10 +268,12 @@ def _check(archive: zipfile.ZipFile) -> Package:
     manifest = _manifest(_read(archive, names[MANIFEST]))
     package = _parse(manifest)
     listed = {p.sha256 for p in package.photos}
-    held = {PHOTO_NAME.fullmatch(n).group(1) for n in names if n != MANIFEST}  # type: ignore[union-attr]
-    for sha in sorted(listed - held):
+    held = {n.removeprefix("photos/").removesuffix(".jpg") for n in names if n != MANIFEST}
+    if listed - held:
+        sha = min(listed - held)
         raise PackageError(f"The manifest lists the photo {sha[:12]}… but the package lacks it.")
-    for sha in sorted(held - listed):
+    if held - listed:
+        sha = min(held - listed)
         raise PackageError(f"The photo {sha[:12]}… is in the package but not in its manifest.")
     for photo in package.photos:
         data = _read(archive, names[f"photos/{photo.sha256}.jpg"])
@@ -361,7 +366,9 @@ def import_package(session: Session, blobs: PhotoStore, source: Source) -> Impor
                 f"starts at #{first}; the ones in between are missing. Sync the laptop or import "
                 "its earlier package first."
             )
-        result = ImportResult(username=user.username, audit_id=str(package.audit_id))
+        audit = session.get(Audit, package.audit_id)
+        label = (audit.number if audit else None) or str(package.audit_id)
+        result = ImportResult(user.username, str(package.audit_id), label)
         _store_photos(session, blobs, archive, package, result)
     session.commit()  # end the lookups' transaction; each mutation gets its own
     try:
@@ -369,8 +376,9 @@ def import_package(session: Session, blobs: PhotoStore, source: Source) -> Impor
     except ApiError as exc:
         outcomes = exc.extra.get("results", [])
         result.error = exc.message
+    names = {m.seq: m.name for m in package.mutations}
     for outcome in outcomes:
-        _count(result, outcome)
+        _count(result, outcome, names[outcome["seq"]])
     return result
 
 
@@ -418,7 +426,7 @@ def _store_photos(
         result.photos_stored += 1
 
 
-def _count(result: ImportResult, outcome: dict[str, Any]) -> None:
+def _count(result: ImportResult, outcome: dict[str, Any], name: str) -> None:
     status = outcome["status"]
     if status == "applied":
         result.applied += 1
@@ -430,6 +438,7 @@ def _count(result: ImportResult, outcome: dict[str, Any]) -> None:
         result.rejections.append(
             {
                 "seq": outcome["seq"],
+                "name": name,
                 "code": outcome.get("code", ""),
                 "message": outcome.get("message", ""),
                 "duplicate": status == "duplicate",

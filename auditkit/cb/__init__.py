@@ -50,11 +50,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from auditkit.cb import auth, planning, review
+    from auditkit.cb import auth, imports, planning, review
     from sync.server import init_app as init_sync_api
 
     auth.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(planning.bp)
     app.register_blueprint(review.bp)
+    app.register_blueprint(imports.bp)
     init_sync_api(app)

@@ -8,6 +8,7 @@ from auditkit import __version__
 from auditkit.cli.apps import demo, field, server
 from auditkit.cli.checklists import checklists
 from auditkit.cli.db import db
+from auditkit.cli.exchange import export_command, import_command
 from auditkit.cli.sync import devices, login, logout, sync_command
 
 
@@ -26,3 +27,5 @@ main.add_command(login)
 main.add_command(logout)
 main.add_command(sync_command)
 main.add_command(devices)
+main.add_command(export_command)
+main.add_command(import_command)

@@ -118,7 +118,11 @@ def patch(sha256: str):  # type: ignore[no-untyped-def]
         raise ApiError(400, protocol.INVALID, "The chunk is too long.")
     declared = request.headers.get("Upload-Checksum", "")
     if declared.startswith("sha256 "):
-        if base64.b64decode(declared[7:]) != hashlib.sha256(chunk).digest():
+        try:
+            expected = base64.b64decode(declared[7:], validate=True)
+        except ValueError as exc:
+            raise ApiError(400, protocol.INVALID, "Upload-Checksum is not base64.") from exc
+        if expected != hashlib.sha256(chunk).digest():
             raise ApiError(460, "checksum_mismatch", "The chunk arrived damaged; send it again.")
     session = db_session()
     session.commit()

@@ -123,9 +123,10 @@ def _one(session: Session, device_id: uuid.UUID, user, mutation: Mutation) -> di
     device = lock_device(session, device_id)
     if mutation.seq <= device.last_seq:
         prior = session.get(AppliedMutation, (device_id, mutation.seq))
+        earlier = prior if prior is not None else _sent_by_user(session, user, mutation)
         session.rollback()
-        if prior is not None and prior.mutation_id == mutation.mutation_id:
-            return _result(prior, duplicate=True)
+        if earlier is not None and earlier.mutation_id == mutation.mutation_id:
+            return _result(earlier, duplicate=True, seq=mutation.seq)
         raise ApiError(
             409,
             protocol.DEVICE_DIVERGED,
@@ -139,10 +140,15 @@ def _one(session: Session, device_id: uuid.UUID, user, mutation: Mutation) -> di
         raise ApiError(
             409, protocol.SEQ_GAP, f"The server expects seq {last + 1} next.", last_seq=last
         )
-    elsewhere = session.scalars(
+    taken = session.scalars(
         select(AppliedMutation).where(AppliedMutation.mutation_id == mutation.mutation_id)
     ).first()
-    if elsewhere is not None:  # sent before by this user's previous registration of the laptop
+    if taken is not None:
+        elsewhere = _sent_by_user(session, user, mutation)
+        if elsewhere is None:  # another auditor's change id: never answer with their result
+            session.rollback()
+            raise ApiError(409, protocol.INVALID, "This change's id belongs to another laptop.")
+        # Sent before by this user's earlier registration of the laptop: already applied.
         device.last_seq = mutation.seq
         session.commit()
         return _result(elsewhere, duplicate=True, seq=mutation.seq)
@@ -165,6 +171,15 @@ def _one(session: Session, device_id: uuid.UUID, user, mutation: Mutation) -> di
     device.last_seq = mutation.seq
     session.commit()
     return _result(record)
+
+
+def _sent_by_user(session: Session, user, mutation: Mutation) -> AppliedMutation | None:  # type: ignore[no-untyped-def]
+    """The same change applied from another laptop registration of the same auditor."""
+    return session.scalars(
+        select(AppliedMutation)
+        .join(Device, Device.id == AppliedMutation.device_id)
+        .where(AppliedMutation.mutation_id == mutation.mutation_id, Device.user_id == user.id)
+    ).first()
 
 
 def _result(

@@ -232,3 +232,39 @@ def test_two_concurrent_pushes_of_one_device_serialise(laptops, server_engine) -
     with make_session_factory(server_engine)() as session:
         applied = session.scalars(select(AppliedMutation.seq).order_by(AppliedMutation.seq)).all()
     assert applied == list(range(1, 21))
+
+
+def test_bad_checksum_header_is_a_clear_400(laptops) -> None:  # type: ignore[no-untyped-def]
+    api = _api(laptops("anna").login("auditor1"))
+    response = api.call(
+        "PATCH",
+        "/blobs/" + "a" * 64,
+        data=b"abc",
+        headers={
+            "Upload-Offset": "0",
+            "Upload-Length": "3",
+            "Upload-Checksum": "sha256 !!not base64!!",
+        },
+    )
+    assert response.status_code == 400 and "base64" in response.json()["error"]["message"]
+
+
+def test_another_auditors_change_id_is_not_answered_with_their_result(laptops) -> None:  # type: ignore[no-untyped-def]
+    anna = laptops("anna").login("auditor1")
+    bram = laptops("bram").login("auditor2")
+    anna.sync()
+    bram.sync()
+    mine = _mutation(1, "Anna's change")
+    _api(anna).json(
+        "POST",
+        "/push",
+        {"device_id": Credentials.load(anna.data_dir).device_id, "mutations": [mine]},
+    )
+    api = _api(bram)
+    response = api.call(
+        "POST",
+        "/push",
+        json={"device_id": api.credentials.device_id, "mutations": [{**mine, "seq": 1}]},
+    )
+    assert response.status_code == 409
+    assert "Anna" not in response.text
