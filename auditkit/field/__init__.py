@@ -57,7 +57,18 @@ def _register_blueprints(app: Flask) -> None:
         photos,
         registers,
         report,
+        sync_panel,
     )
 
-    for module in (audits, checklist, findings, meetings, photos, registers, closing, report):
+    for module in (
+        audits,
+        checklist,
+        findings,
+        meetings,
+        photos,
+        registers,
+        closing,
+        report,
+        sync_panel,
+    ):
         app.register_blueprint(module.bp)
