@@ -37,6 +37,8 @@ ANSWER_FIELDS = (
     "interviewee_ids",
     "sampled_record_ids",
 )
+INTERVIEWEE_FIELDS = ("name", "job_role", "department")
+RECORD_FIELDS = ("reference", "record_type", "record_date", "reason")
 FINDING_FIELDS = (
     "grade",
     "requirement",
@@ -76,7 +78,14 @@ def _linked(ctx: Context, model, ids: Any, what: str) -> list[Any]:  # type: ign
     found = []
     for raw in ids:
         row = ctx.session.get(model, uuid_of(raw, what))
-        if row is None or row.audit_id != ctx.audit.id:
+        if row is None:
+            # A laptop links entries it holds: one gone from the server was removed since.
+            raise Rejected(
+                protocol.CONFLICT,
+                f"{what} names an entry someone else removed since your copy.",
+                fields=[what],
+            )
+        if row.audit_id != ctx.audit.id:
             raise Rejected(protocol.INVALID, f"{what} names an entry this audit does not have.")
         found.append(row)
     return found
@@ -298,6 +307,15 @@ def _register(ctx: Context, m: Mutation, model, fields: tuple[str, ...], entity:
     row_id = uuid_of(m.entity_id, f"{entity} id")
     row = ctx.session.get(model, row_id)
     created = row is None
+    if row is None and m.base_version is not None:
+        # The laptop changed an entry it had, so someone removed it since: re-creating it
+        # from the changed fields alone would be a silent resurrection.
+        raise Rejected(
+            protocol.CONFLICT,
+            f"Someone else removed this {entity.replace('_', ' ')} since your copy.",
+            fields=["deleted"],
+            server_row={"id": m.entity_id, "deleted": True},
+        )
     if row is None:
         row = model(id=row_id, audit_id=ctx.audit.id, version=0, field_versions={})
         ctx.session.add(row)
@@ -328,7 +346,7 @@ def _register(ctx: Context, m: Mutation, model, fields: tuple[str, ...], entity:
 
 @handler("interviewee.upsert.v1")
 def interviewee_upsert(ctx: Context, m: Mutation) -> dict[str, Any]:
-    return _register(ctx, m, Interviewee, ("name", "job_role", "department"), "interviewee")
+    return _register(ctx, m, Interviewee, INTERVIEWEE_FIELDS, "interviewee")
 
 
 @handler("sampled_record.upsert.v1")
@@ -337,7 +355,7 @@ def record_upsert(ctx: Context, m: Mutation) -> dict[str, Any]:
         ctx,
         m,
         SampledRecord,
-        ("reference", "record_type", "record_date", "reason"),
+        RECORD_FIELDS,
         "sampled_record",
     )
 
@@ -345,6 +363,10 @@ def record_upsert(ctx: Context, m: Mutation) -> dict[str, Any]:
 def _register_delete(ctx: Context, m: Mutation, model, entity: str) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     row = ctx.session.get(model, uuid_of(m.entity_id, f"{entity} id"))
     if row is not None and row.audit_id == ctx.audit.id:
+        # A teammate's edit after our copy is a conflict, never silently deleted with it.
+        fields = list(INTERVIEWEE_FIELDS if model is Interviewee else RECORD_FIELDS)
+        serial = rows.interviewee_row if model is Interviewee else rows.sampled_record_row
+        check_and_stamp(row, fields, m.base_version, lambda: serial(row))
         ctx.session.delete(row)
         ctx.session.flush()
         ctx.changed(entity, m.entity_id)
