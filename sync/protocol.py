@@ -19,6 +19,7 @@ REFRESH_TOKEN_SECONDS = 60 * 24 * 3600
 PUSH_MAX_MUTATIONS = 100
 PUSH_MAX_BYTES = 1024 * 1024
 PULL_PAGE_SIZE = 500
+ENTITY_ID_MAX = 120
 CHUNK_SIZE = 1024 * 1024
 BLOB_MAX_BYTES = 64 * 1024 * 1024
 
@@ -41,3 +42,29 @@ UNKNOWN_MUTATION = "unknown_mutation"
 NOT_LEAD = "not_lead"
 STALE_TEAM_VIEW = "stale_team_view"
 OPEN_CONFLICTS = "open_conflicts"
+
+
+# Mutations that change the audit's closing record (its pull entity is "closure").
+CLOSURE_MUTATIONS = (
+    "closure.set.v1",
+    "audit.sign.v1",
+    "audit.acknowledge.v1",
+    "audit.signature_void.v1",
+)
+ROW_ENTITIES = ("answer", "finding", "photo", "interviewee", "sampled_record", "meeting")
+
+
+def pull_entity(
+    name: str, audit_id: str, entity_id: str, payload: dict[str, object]
+) -> tuple[str, str] | None:
+    """The (entity, key) of pull that a mutation changes; None when it changes no row."""
+    if name in CLOSURE_MUTATIONS:
+        return "closure", audit_id
+    kind = name.split(".")[0]
+    if kind not in ROW_ENTITIES:
+        return None
+    if kind == "answer":
+        return "response", entity_id
+    if kind == "meeting":
+        return "meeting", str(payload.get("kind", ""))
+    return kind, entity_id

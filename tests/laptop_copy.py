@@ -97,5 +97,3 @@ def copy_audit_to_laptop(
 
 def _rows(conn, table: Table, where) -> list[dict]:  # type: ignore[no-untyped-def]
     return [dict(r._mapping) for r in conn.execute(select(table).where(where))]
-
-

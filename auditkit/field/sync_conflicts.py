@@ -1,9 +1,10 @@
-"""Settling a conflict by keeping my version: a new change on top of the server's copy.
+"""Settling refused changes: keep mine (a new change on top of the server's copy) or theirs.
 
-Pull has already brought the server's values and version onto the laptop's row, so "keep
+A conflict refusal brings the server's row back onto the laptop (or pull does), so "keep
 mine" lays my values from the refused payload over that row and saves it through the
 capture layer: a new outbox entry whose base version is current, which the server applies.
-No Flask here; the caller commits.
+Either choice then queues conflict.resolve.v1, so the server knows the conflict is settled
+(an open one blocks submitting the audit). No Flask here; the caller commits.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from auditkit.capture.findings import FindingInput, delete_finding, update_findi
 from auditkit.capture.meetings import MeetingInput, get_meeting, save_meeting
 from auditkit.capture.photos import set_caption
 from auditkit.capture.registers import save_interviewee, save_sampled_record
+from auditkit.capture.workspace import LOCKED_STATUSES
 from auditkit.models import (
     Finding,
     Grade,
@@ -34,6 +36,7 @@ from auditkit.models import (
     SampledRecord,
     SyncRejection,
     Verdict,
+    utcnow,
 )
 from sync import protocol
 from sync.server import rows
@@ -239,3 +242,20 @@ def keep_mine(ws: Workspace, rejection: SyncRejection, *, confirm_void: bool = F
         raise
     except (KeyError, TypeError, ValueError) as exc:
         raise CannotKeepMine("Your refused values cannot be read back; keep theirs.") from exc
+
+
+def settle(ws: Workspace, rejection: SyncRejection, kept: str) -> None:
+    """Close a refused change on this laptop; for a conflict, tell the server which was kept.
+
+    `kept` is "mine" (after keep_mine queued my values) or "theirs"; a refusal that is not
+    a conflict is only closed. Settling changes no audit content: no signature is voided.
+    """
+    rejection.resolved_at = utcnow()
+    if rejection.code != protocol.CONFLICT or ws.audit.status in LOCKED_STATUSES:
+        return
+    ws.record(
+        "conflict.resolve.v1",
+        str(rejection.mutation_id),
+        None,
+        {"mutation_id": str(rejection.mutation_id), "kept": kept},
+    )

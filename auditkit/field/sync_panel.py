@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from auditkit.capture import Invalid, ReadOnly, SignatureWouldBeVoided
 from auditkit.field import sync_runner
 from auditkit.field.context import load_workspace, photo_store
-from auditkit.field.sync_conflicts import CannotKeepMine, keep_mine
+from auditkit.field.sync_conflicts import CannotKeepMine, keep_mine, settle
 from auditkit.field.sync_rejections import rejection_views
 from auditkit.models import OutboxEntry, SyncRejection, SyncState, utcnow
 from auditkit.web import database
@@ -232,9 +232,14 @@ def resolve(rejection_id: int, action: str):  # type: ignore[no-untyped-def]
     refusal = _refusal(rejection, action)
     if refusal:
         return _page((rejection_id, refusal[0]), status=refusal[1])
-    message = "Dismissed." if action == "dismiss" else "Kept the server's version; nothing is sent."
+    if action == "dismiss":  # a refusal that offers no choice: nothing to tell the server
+        rejection.resolved_at = utcnow()
+        session.commit()
+        flash("Dismissed.")
+        return redirect(url_for("sync.page"))
+    message = "Kept the server's version; the server learns your choice at the next sync."
+    ws = load_workspace(rejection.audit_id)
     if action == "mine":
-        ws = load_workspace(rejection.audit_id)
         try:
             sent = keep_mine(ws, rejection, confirm_void=request.form.get("confirm_void") == "1")
         except SignatureWouldBeVoided as exc:
@@ -251,7 +256,7 @@ def resolve(rejection_id: int, action: str):  # type: ignore[no-untyped-def]
             if sent
             else "The server already has your version; nothing more to send."
         )
-    rejection.resolved_at = utcnow()
+    settle(ws, rejection, action)
     session.commit()
     flash(message)
     return redirect(url_for("sync.page"))

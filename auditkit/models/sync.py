@@ -45,12 +45,16 @@ class AppliedMutation(Base):
     mutation_id: Mapped[uuid.UUID] = mapped_column(unique=True)
     name: Mapped[str] = mapped_column(String(80))
     audit_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    entity_id: Mapped[str] = mapped_column(String(120), default="")
     status: Mapped[str] = mapped_column(String(20))  # "applied" | "rejected"
     code: Mapped[str] = mapped_column(String(40), default="")
     message: Mapped[str] = mapped_column(Text, default="")
     result: Mapped[dict[str, Any]] = mapped_column(default=dict)
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     applied_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A conflict stays open (and blocks submit) until its auditor settles it on the laptop,
+    # which sends conflict.resolve.v1: then this is when.
+    settled_at: Mapped[datetime | None]
 
 
 class SyncChange(Base):

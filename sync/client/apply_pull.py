@@ -39,6 +39,7 @@ from auditkit.models import (
     Verdict,
     audit_sites,
 )
+from sync import protocol
 
 ORDER = (
     "interviewee",
@@ -49,12 +50,6 @@ ORDER = (
     "meeting",
     "closure",
     "review_comment",
-)
-CLOSURE_NAMES = (
-    "closure.set.v1",
-    "audit.sign.v1",
-    "audit.acknowledge.v1",
-    "audit.signature_void.v1",
 )
 
 
@@ -78,35 +73,33 @@ class PullApplier:
         busy = set()
         for entry in self.session.scalars(select(OutboxEntry)):
             audit = str(entry.audit_id)
-            kind = entry.name.split(".")[0]
-            if kind == "answer":
-                busy.add((audit, "response", entry.entity_id))
-            elif kind == "meeting":
-                busy.add((audit, "meeting", str(entry.payload.get("kind", ""))))
-            elif entry.name in CLOSURE_NAMES:
-                busy.add((audit, "closure", audit))
-            elif kind in ("finding", "photo", "interviewee", "sampled_record"):
-                busy.add((audit, kind, entry.entity_id))
+            touched = protocol.pull_entity(entry.name, audit, entry.entity_id, entry.payload)
+            if touched is not None:
+                busy.add((audit, *touched))
         return busy
 
     def page(self, body: dict[str, Any]) -> int:
         for header in body.get("audits", []):
             self.audit(header)
-        changes = sorted(body.get("changes", []), key=lambda c: ORDER.index(c["entity"]))
-        applied = 0
-        for change in changes:
-            if (change["audit_id"], change["entity"], change["key"]) in self.busy:
-                continue
-            getattr(self, change["entity"])(
-                uuid.UUID(change["audit_id"]), change["key"], change["data"]
-            )
-            applied += 1
+        applied = self.changes(body.get("changes", []))
         if not body.get("more"):
             for audit_id, version in body.get("content_versions", {}).items():
                 audit = self.session.get(Audit, uuid.UUID(audit_id))
                 if audit is not None:
                     audit.content_version = version
         self.session.flush()
+        return applied
+
+    def changes(self, changes: list[dict[str, Any]]) -> int:
+        """Apply rows in pull form (registers before what links them); returns how many."""
+        applied = 0
+        for change in sorted(changes, key=lambda c: ORDER.index(c["entity"])):
+            if (change["audit_id"], change["entity"], change["key"]) in self.busy:
+                continue
+            getattr(self, change["entity"])(
+                uuid.UUID(change["audit_id"]), change["key"], change["data"]
+            )
+            applied += 1
         return applied
 
     # ---- the audit and what it needs ----

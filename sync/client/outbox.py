@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from auditkit.models import Finding, OutboxEntry, Photo, SyncRejection, UploadedBlob
 from sync import protocol
+from sync.client.apply_pull import PullApplier
 
 
 def pending(session: Session) -> list[OutboxEntry]:
@@ -69,6 +70,10 @@ def acknowledge(session: Session, entry: OutboxEntry, result: dict[str, Any]) ->
     else:
         _adopt(session, entry, result.get("result") or {})
     session.delete(entry)
+    restore = (result.get("result") or {}).get("restore")
+    if status == "rejected" and restore:
+        session.flush()  # the refused entry no longer keeps its row from being restored
+        PullApplier(session).changes(restore)
 
 
 def _adopt(session: Session, entry: OutboxEntry, result: dict[str, Any]) -> None:

@@ -17,6 +17,7 @@ from auditkit.models import AppliedMutation, Device, User
 from auditkit.web.database import db_session
 from sync import protocol
 from sync.server.apply import Mutation, Rejected, apply
+from sync.server.conflicts import restore_rows
 from sync.server.errors import ApiError, json_body
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,10 @@ def parse_mutations(
                 protocol.INVALID,
                 "Each mutation needs seq, mutation_id, name, audit_id and payload.",
             ) from exc
+    if any(len(m.entity_id) > protocol.ENTITY_ID_MAX for m in result):
+        raise ApiError(
+            400, protocol.INVALID, f"entity_id is at most {protocol.ENTITY_ID_MAX} characters."
+        )
     seqs = [m.seq for m in result]
     if seqs != sorted(seqs) or len(set(seqs)) != len(seqs):
         raise ApiError(400, protocol.INVALID, "Mutations must come in increasing seq order.")
@@ -158,6 +163,7 @@ def _one(session: Session, device_id: uuid.UUID, user, mutation: Mutation) -> di
         mutation_id=mutation.mutation_id,
         name=mutation.name,
         audit_id=mutation.audit_id,
+        entity_id=mutation.entity_id,
         payload=mutation.payload,
     )
     try:
@@ -167,6 +173,8 @@ def _one(session: Session, device_id: uuid.UUID, user, mutation: Mutation) -> di
     except Rejected as exc:
         record.status, record.code, record.message = "rejected", exc.code, exc.message
         record.result = exc.detail
+        if exc.code == protocol.CONFLICT:
+            record.result = {**exc.detail, "restore": restore_rows(session, mutation)}
     session.add(record)
     device.last_seq = mutation.seq
     session.commit()

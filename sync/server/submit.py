@@ -4,39 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, exists, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import exists, select
 
-from auditkit.models import AppliedMutation, AuditStatus, Blob, Photo, SyncChange, TeamRole
+from auditkit.models import AuditStatus, Blob, Photo, SyncChange, TeamRole
 from sync import protocol
 from sync.server.apply import Context, Mutation, Rejected, handler
-
-
-def open_conflicts(ctx: Context) -> list[str]:
-    """Entities with a conflict rejection that no later applied edit of that laptop settled."""
-    later = aliased(AppliedMutation)
-    conflicts = ctx.session.execute(
-        select(
-            AppliedMutation.device_id,
-            AppliedMutation.seq,
-            AppliedMutation.name,
-            AppliedMutation.result,
-        ).where(
-            AppliedMutation.audit_id == ctx.audit.id,
-            AppliedMutation.status == "rejected",
-            AppliedMutation.code == protocol.CONFLICT,
-            ~exists().where(
-                and_(
-                    later.device_id == AppliedMutation.device_id,
-                    later.audit_id == AppliedMutation.audit_id,
-                    later.name == AppliedMutation.name,
-                    later.status == "applied",
-                    later.seq > AppliedMutation.seq,
-                )
-            ),
-        )
-    ).all()
-    return [f"{name} #{seq}" for _device, seq, name, _result in conflicts]
+from sync.server.conflicts import open_conflicts
 
 
 @handler("audit.submit.v1")
@@ -81,7 +54,8 @@ def audit_submit(ctx: Context, m: Mutation) -> dict[str, Any]:
     if conflicts:
         raise Rejected(
             protocol.OPEN_CONFLICTS,
-            "Resolve the open conflicts first: " + ", ".join(conflicts),
+            f"{len(conflicts)} conflicts are not settled yet; each auditor settles theirs on "
+            "the laptop's sync page and syncs: " + "; ".join(conflicts),
             conflicts=conflicts,
         )
     ctx.audit.status = AuditStatus.SUBMITTED

@@ -172,8 +172,9 @@ def test_keep_mine_on_a_signed_audit_asks_before_voiding_the_signature(laptop) -
     assert "Keep mine and void the signature</button>" in asked.get_data(as_text=True)
     assert laptop.outbox() == []
     assert _post(laptop.client, path, laptop.token, confirm_void="1").status_code == 302
-    void, answer = laptop.outbox()
+    void, answer, settled = laptop.outbox()
     assert void.name == "audit.signature_void.v1"
+    assert settled.name == "conflict.resolve.v1" and settled.payload["kept"] == "mine"
     assert answer.name == "answer.set.v1" and answer.payload["notes"] == "mine"
     assert answer.base_version == 1  # the server's version: the server applies it
     with make_session_factory(laptop.engine)() as session:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from auditkit.db import make_session_factory
 from auditkit.field.sync_runner import EXTENSION
-from auditkit.models import OutboxEntry, Response, SyncRejection
+from auditkit.models import AppliedMutation, OutboxEntry, Response, SyncRejection
 from sync.client.credentials import Credentials
 from sync.server.auth import revoke_device
 
@@ -46,6 +46,18 @@ def _server_notes(engine) -> str:  # type: ignore[no-untyped-def]
         return session.scalars(select(Response.notes).where(Response.item_key == ITEM)).one()
 
 
+def _settled_on_server(engine, laptop, rejection_id: int):  # type: ignore[no-untyped-def]
+    """The server's record of the refused change: when it was settled (None: open)."""
+    with laptop.session() as session:
+        mutation_id = session.get(SyncRejection, rejection_id).mutation_id
+    with make_session_factory(engine)() as session:
+        record = session.scalars(
+            select(AppliedMutation).where(AppliedMutation.mutation_id == mutation_id)
+        ).one()
+        assert record.entity_id == ITEM and record.code == "conflict"
+        return record.settled_at
+
+
 def _settle(laptop, rejection_id: int, action: str):  # type: ignore[no-untyped-def]
     client = laptop.client  # made on first use, with its CSRF token
     return client.post(
@@ -65,26 +77,32 @@ def test_keep_mine_sends_a_new_change_that_reaches_the_other_laptop(laptops, ser
     assert reply.status_code == 302
     assert "queued as a new change" in bram.client.get("/sync/").get_data(as_text=True)
     with bram.session() as session:
-        entry = session.scalars(select(OutboxEntry)).one()
+        entry, settled = session.scalars(select(OutboxEntry).order_by(OutboxEntry.seq))
         row = session.scalars(select(Response).where(Response.item_key == ITEM)).one()
+        rejection = session.get(SyncRejection, rejection_id)
         assert entry.name == "answer.set.v1" and entry.payload["notes"] == "Bram's notes"
         assert entry.base_version == row.version - 1  # based on the server's version
-        assert session.get(SyncRejection, rejection_id).resolved_at is not None
+        assert rejection.resolved_at is not None
+        assert settled.name == "conflict.resolve.v1"
+        assert settled.payload == {"mutation_id": str(rejection.mutation_id), "kept": "mine"}
+    assert _settled_on_server(server_engine, bram, rejection_id) is None
     summary = bram.sync()
-    assert summary.ok and summary.applied == 1 and summary.rejected == 0
+    assert summary.ok and summary.applied == 2 and summary.rejected == 0
     assert _server_notes(server_engine) == "Bram's notes"
+    assert _settled_on_server(server_engine, bram, rejection_id) is not None
     anna.sync()
     assert _notes(anna) == "Bram's notes"
     again = _settle(bram, rejection_id, "mine")
     assert again.status_code == 409 and "already settled" in again.get_data(as_text=True)
 
 
-def test_keep_theirs_sends_nothing_and_the_server_value_stays(laptops, server_engine) -> None:  # type: ignore[no-untyped-def]
+def test_keep_theirs_settles_the_conflict_and_the_server_value_stays(laptops, server_engine) -> None:  # type: ignore[no-untyped-def]
     _anna, bram, rejection_id = _conflict(laptops)
     assert _settle(bram, rejection_id, "theirs").status_code == 302
-    assert bram.pending() == 0
+    assert bram.pending() == 1  # only the settlement: no change to the answer
     summary = bram.sync()
-    assert summary.ok and summary.pushed == 0
+    assert summary.ok and summary.pushed == 1 and summary.applied == 1
+    assert _settled_on_server(server_engine, bram, rejection_id) is not None
     assert _notes(bram) == "Anna's notes" and _server_notes(server_engine) == "Anna's notes"
     page = bram.client.get("/sync/").get_data(as_text=True)
     assert 'id="no-rejections"' in page and 'id="sync-refused">0<' in page
