@@ -370,7 +370,7 @@ def import_package(session: Session, blobs: PhotoStore, source: Source) -> Impor
         label = (audit.number if audit else None) or str(package.audit_id)
         result = ImportResult(user.username, str(package.audit_id), label)
         _store_photos(session, blobs, archive, package, result)
-    session.commit()  # end the lookups' transaction; each mutation gets its own
+    session.commit()  # end the lookups' transaction; the mutations get their own
     try:
         outcomes = apply_in_order(session, device.id, user, package.mutations)
     except ApiError as exc:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 import sync.server.handlers  # noqa: F401  (registers the mutation handlers)
 import sync.server.submit  # noqa: F401
-from auditkit.models import AppliedMutation, Device, User
+from auditkit.models import AppliedMutation, Audit, Device, User
 from auditkit.web.database import db_session
 from sync import protocol
 from sync.server.apply import Mutation, Rejected, apply
@@ -92,7 +92,7 @@ def push():  # type: ignore[no-untyped-def]
         raise ApiError(403, protocol.UNAUTHORIZED, "The token belongs to another device.")
     mutations = parse_mutations(body)
     session = db_session()
-    session.commit()  # end the auth lookups' transaction; each mutation gets its own
+    session.commit()  # end the auth lookups' transaction; the batch gets its own
     results = apply_in_order(session, device_id, user, mutations)
     device = session.get(Device, device_id, populate_existing=True)
     return {"last_seq": device.last_seq, "results": results}
@@ -101,35 +101,53 @@ def push():  # type: ignore[no-untyped-def]
 def apply_in_order(
     session: Session, device_id: uuid.UUID, user: User, mutations: list[Mutation]
 ) -> list[dict[str, Any]]:
-    """Apply a device's mutations one transaction each: the push path, shared by imports.
+    """Apply a device's mutations in one transaction: the push path, shared by imports.
 
-    Stops at the first ApiError (seq gap, diverged device, 503 when the database failed);
-    the error carries the results so far in `extra["results"]`.
+    Each mutation runs in its own savepoint, so a rejection undoes only its own effect; its
+    result is stored beside its effect and everything commits together (one commit per push,
+    not per mutation). Stops at the first ApiError (seq gap, diverged device) after committing
+    what came before; the error carries those results in `extra["results"]`. When the
+    database fails, nothing of the batch is kept and the answer is a 503 to retry it whole.
     """
     results: list[dict[str, Any]] = []
-    for mutation in mutations:
-        try:
-            outcome = _one(session, device_id, user, mutation)
-        except ApiError as exc:
-            session.rollback()
-            exc.extra["results"] = results
-            raise
-        except SQLAlchemyError as exc:
-            session.rollback()
-            log.exception("push failed; the client will retry")
-            raise ApiError(
-                503, "try_again", "The server could not store this; try again.", results=results
-            ) from exc
-        results.append(outcome)
+    try:
+        device = lock_device(session, device_id)
+        _lock_audits(session, mutations)
+        for mutation in mutations:
+            try:
+                results.append(_one(session, device, user, mutation))
+            except ApiError as exc:
+                session.commit()
+                exc.extra["results"] = results
+                raise
+        session.commit()
+    except SQLAlchemyError as exc:
+        session.rollback()
+        log.exception("push failed; the client will retry")
+        raise ApiError(
+            503, "try_again", "The server could not store this; try again.", results=[]
+        ) from exc
     return results
 
 
-def _one(session: Session, device_id: uuid.UUID, user, mutation: Mutation) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-    device = lock_device(session, device_id)
+def _lock_audits(session: Session, mutations: list[Mutation]) -> None:
+    """Lock the batch's audits in one order, so two pushes never wait for each other in a cycle.
+
+    SQLite has one writer at a time already (taken by lock_device).
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        return
+    ids = sorted({m.audit_id for m in mutations})
+    if ids:
+        session.execute(
+            select(Audit.id).where(Audit.id.in_(ids)).order_by(Audit.id).with_for_update()
+        )
+
+
+def _one(session: Session, device: Device, user, mutation: Mutation) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     if mutation.seq <= device.last_seq:
-        prior = session.get(AppliedMutation, (device_id, mutation.seq))
+        prior = session.get(AppliedMutation, (device.id, mutation.seq))
         earlier = prior if prior is not None else _sent_by_user(session, user, mutation)
-        session.rollback()
         if earlier is not None and earlier.mutation_id == mutation.mutation_id:
             return _result(earlier, duplicate=True, seq=mutation.seq)
         raise ApiError(
@@ -141,7 +159,6 @@ def _one(session: Session, device_id: uuid.UUID, user, mutation: Mutation) -> di
         )
     if mutation.seq > device.last_seq + 1:
         last = device.last_seq
-        session.rollback()
         raise ApiError(
             409, protocol.SEQ_GAP, f"The server expects seq {last + 1} next.", last_seq=last
         )
@@ -151,14 +168,12 @@ def _one(session: Session, device_id: uuid.UUID, user, mutation: Mutation) -> di
     if taken is not None:
         elsewhere = _sent_by_user(session, user, mutation)
         if elsewhere is None:  # another auditor's change id: never answer with their result
-            session.rollback()
             raise ApiError(409, protocol.INVALID, "This change's id belongs to another laptop.")
         # Sent before by this user's earlier registration of the laptop: already applied.
         device.last_seq = mutation.seq
-        session.commit()
         return _result(elsewhere, duplicate=True, seq=mutation.seq)
     record = AppliedMutation(
-        device_id=device_id,
+        device_id=device.id,
         seq=mutation.seq,
         mutation_id=mutation.mutation_id,
         name=mutation.name,
@@ -168,7 +183,7 @@ def _one(session: Session, device_id: uuid.UUID, user, mutation: Mutation) -> di
     )
     try:
         with session.begin_nested():
-            record.result = apply(session, user, mutation, device_id=device_id)
+            record.result = apply(session, user, mutation, device_id=device.id)
             record.status = "applied"
     except Rejected as exc:
         record.status, record.code, record.message = "rejected", exc.code, exc.message
@@ -177,7 +192,7 @@ def _one(session: Session, device_id: uuid.UUID, user, mutation: Mutation) -> di
             record.result = {**exc.detail, "restore": restore_rows(session, mutation)}
     session.add(record)
     device.last_seq = mutation.seq
-    session.commit()
+    session.flush()
     return _result(record)
 
 

@@ -96,7 +96,7 @@ def test_keep_mine_sends_a_new_change_that_reaches_the_other_laptop(laptops, ser
     assert again.status_code == 409 and "already settled" in again.get_data(as_text=True)
 
 
-def test_keep_theirs_settles_the_conflict_and_the_server_value_stays(laptops, server_engine) -> None:  # type: ignore[no-untyped-def]
+def test_keep_theirs_settles_it_and_the_server_value_stays(laptops, server_engine) -> None:  # type: ignore[no-untyped-def]
     _anna, bram, rejection_id = _conflict(laptops)
     assert _settle(bram, rejection_id, "theirs").status_code == 302
     assert bram.pending() == 1  # only the settlement: no change to the answer
