@@ -40,10 +40,14 @@ class PhotoStore:
         """Open the photo for reading; FileNotFoundError when it is not stored."""
         return self.path(sha256).open("rb")
 
-    def put(self, data: bytes, sha256: str) -> Path:
-        """Store a photo's bytes durably under their sha256 (checked); a no-op when present."""
+    def put(self, data: bytes, sha256: str, *, checked: bool = False) -> Path:
+        """Store a photo's bytes durably under their sha256; a no-op when present.
+
+        The bytes are hashed and compared first, unless `checked`: the caller has just
+        hashed these very bytes (a second pass over a large photo costs real time).
+        """
         target = self.path(sha256)
-        if hashlib.sha256(data).hexdigest() != sha256:
+        if not checked and hashlib.sha256(data).hexdigest() != sha256:
             raise ValueError("The photo's bytes do not match the sha256 they were given.")
         _write_durably(target, data)
         return target

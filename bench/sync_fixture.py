@@ -208,7 +208,7 @@ def _bench_put():  # type: ignore[no-untyped-def]
         return "", 204
     body = request.get_data(cache=False)
     store = PhotoStore(Path(current_app.config["DATA_DIR"]) / "bench-put")
-    store.put(body, hashlib.sha256(body).hexdigest())
+    store.put(body, hashlib.sha256(body).hexdigest(), checked=True)
     return "", 204
 
 

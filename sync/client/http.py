@@ -7,6 +7,7 @@ urllib3's own retries are not used.
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -77,6 +78,7 @@ class Api:
         self.backoff = backoff
         self.sleep = sleep
         self.requests = 0
+        self._lock = threading.Lock()  # photo uploads share this Api from a few threads
 
     def url(self, path: str) -> str:
         return self.credentials.server_url.rstrip("/") + protocol.API_PREFIX + path
@@ -93,7 +95,7 @@ class Api:
                 self._wait(attempt)
                 continue
             if response.status_code == 401 and not refreshed and self._expired(response):
-                self.refresh()
+                self._refresh_once(response.request.headers.get("Authorization", ""))
                 refreshed = True
                 continue
             if response.status_code in TRANSIENT:
@@ -123,7 +125,8 @@ class Api:
     def _send(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         headers = {**version_headers(), **kwargs.pop("headers", {})}
         headers["Authorization"] = f"Bearer {self.credentials.access_token}"
-        self.requests += 1
+        with self._lock:
+            self.requests += 1
         return self.http.request(method, self.url(path), headers=headers, timeout=TIMEOUT, **kwargs)
 
     def _wait(self, attempt: int) -> None:
@@ -137,6 +140,12 @@ class Api:
         except (ValueError, KeyError, TypeError):
             return False
 
+    def _refresh_once(self, used: str) -> None:
+        """Refresh unless another thread already did since `used` was sent."""
+        with self._lock:
+            if used == f"Bearer {self.credentials.access_token}":
+                self.refresh()
+
     def refresh(self) -> None:
         """Trade the refresh token for new tokens and store them at once."""
         response = self.http.post(
@@ -145,7 +154,7 @@ class Api:
             headers=version_headers(),
             timeout=TIMEOUT,
         )
-        self.requests += 1
+        self.requests += 1  # (under the lock when called from a request)
         if response.status_code != 200:
             raise error_from(response)
         body = response.json()

@@ -116,20 +116,21 @@ def patch(sha256: str):  # type: ignore[no-untyped-def]
     chunk = request.get_data(cache=False)
     if len(chunk) > protocol.CHUNK_SIZE or offset + len(chunk) > length:
         raise ApiError(400, protocol.INVALID, "The chunk is too long.")
+    digest = hashlib.sha256(chunk).digest()  # one pass: the chunk's and, if whole, the photo's
     declared = request.headers.get("Upload-Checksum", "")
     if declared.startswith("sha256 "):
         try:
             expected = base64.b64decode(declared[7:], validate=True)
         except ValueError as exc:
             raise ApiError(400, protocol.INVALID, "Upload-Checksum is not base64.") from exc
-        if expected != hashlib.sha256(chunk).digest():
+        if expected != digest:
             raise ApiError(460, "checksum_mismatch", "The chunk arrived damaged; send it again.")
     session = db_session()
     session.commit()
     if session.get(Blob, sha256) is not None:
         return Response(status=201, headers={"Upload-Offset": str(length)})
     if offset == 0 and len(chunk) == length:
-        return _whole(session, sha256, chunk)
+        return _whole(session, sha256, chunk, digest.hex())
     upload = _lock_upload(session, sha256, length)
     if upload.size != length:
         session.rollback()
@@ -161,7 +162,7 @@ def patch(sha256: str):  # type: ignore[no-untyped-def]
             protocol.DIGEST_INVALID,
             "The bytes do not match their sha256; the upload starts again.",
         )
-    store().put(data, sha256)
+    store().put(data, sha256, checked=True)
     session.delete(upload)
     if session.get(Blob, sha256) is None:
         session.add(Blob(sha256=sha256, size=length))
@@ -170,20 +171,20 @@ def patch(sha256: str):  # type: ignore[no-untyped-def]
     return Response(status=201, headers={"Upload-Offset": str(length)})
 
 
-def _whole(session: Session, sha256: str, data: bytes) -> Response:
+def _whole(session: Session, sha256: str, data: bytes, actual: str) -> Response:
     """A photo that fits one request (the usual case): verify and store it in one step.
 
     No partial file and no upload row: the bytes go straight to the store (temp file,
     fsync, rename), then the blob row commits. Two laptops sending the same photo at once
     both end with the same verified file and one row.
     """
-    if hashlib.sha256(data).hexdigest() != sha256:
+    if actual != sha256:
         raise ApiError(
             422,
             protocol.DIGEST_INVALID,
             "The bytes do not match their sha256; send the photo again.",
         )
-    store().put(data, sha256)
+    store().put(data, sha256, checked=True)
     try:
         session.add(Blob(sha256=sha256, size=len(data)))
         session.commit()

@@ -1,8 +1,9 @@
 """A fault-injecting HTTP/1.1 proxy on loopback, between the sync client and a live server.
 
 Each TCP connection carries one exchange (the proxy forces `Connection: close` both ways).
-The proxy reads the whole request, decides on a fault with its seeded `random.Random`, and
-then either forwards it faithfully or breaks it in one of these ways:
+The proxy reads the whole request, decides on a fault by a draw seeded with the proxy's seed
+and the request's method, path and how often that method and path came before, and then
+either forwards it faithfully or breaks it in one of these ways:
 
 - `cut_request`: the server gets only the first k bytes of the request, then the connection
   closes; it never sees the whole request, the client sees a broken connection.
@@ -14,9 +15,9 @@ then either forwards it faithfully or breaks it in one of these ways:
   missing rather than an exception, as it would on a real network.
 - `error_503`: the proxy answers 503 itself; the server sees nothing.
 
-Independently, an exchange may be delayed by up to `max_delay` seconds. Every exchange draws
-the same number of random values whatever its size, so a seed gives the same fault sequence
-for the same sequence of requests. `calm()` switches faults off; `rough(plan)` on again.
+Independently, an exchange may be delayed by up to `max_delay` seconds. A seed gives each
+request the same fault whatever arrives in between, so photo uploads running side by side
+meet the same faults in any order. `calm()` switches faults off; `rough(plan)` on again.
 """
 
 from __future__ import annotations
@@ -194,7 +195,11 @@ class FaultProxy:
 
     def __init__(self, upstream_port: int, *, seed: int = 0, plan: FaultPlan | None = None):
         self.upstream = ("127.0.0.1", upstream_port)
-        self.rng = Random(seed)
+        self.seed: int | str = seed
+        self._seen: Counter[tuple[str, str]] = Counter()  # (method, path) -> exchanges so far
+        # Stable names for path segments that differ from run to run (a test's random photo
+        # hashes), so the same seed draws the same faults for the same photo.
+        self.aliases: dict[str, str] = {}
         self.plan = plan
         self.counters = Counters()
         self.exchanges: list[Exchange] = []
@@ -237,9 +242,11 @@ class FaultProxy:
         with self._lock:
             self.plan = plan
 
-    def reseed(self, seed: int | str) -> None:
+    def reseed(self, seed: int | str, aliases: dict[str, str] | None = None) -> None:
         with self._lock:
-            self.rng = Random(seed)
+            self.seed = seed
+            self._seen = Counter()
+            self.aliases = aliases if aliases is not None else {}
 
     def reset_counters(self) -> None:
         with self._lock:
@@ -260,12 +267,16 @@ class FaultProxy:
             worker.start()
 
     def _decide(self, method: str, path: str, body_up: int) -> tuple[Exchange, float]:
-        """Draw this exchange's fault (always four draws, whatever the plan says)."""
+        """Draw this exchange's fault from its own seed: proxy seed, method, path, occurrence."""
         with self._lock:
             plan = self.plan
             fault, cut, delay = "", 0.0, 0.0
             if plan is not None:
-                kind_draw, cut, delay_draw, delay_size = (self.rng.random() for _ in range(4))
+                named = "/".join(self.aliases.get(part, part) for part in path.split("/"))
+                occurrence = self._seen[method, named]
+                self._seen[method, named] += 1
+                rng = Random(f"{self.seed}|{method}|{named}|{occurrence}")
+                kind_draw, cut, delay_draw, delay_size = (rng.random() for _ in range(4))
                 fault = plan.pick(kind_draw)
                 delay = delay_size * plan.max_delay if delay_draw < plan.delay else 0.0
             exchange = Exchange(method, path, fault, body_up=body_up, delay=delay)

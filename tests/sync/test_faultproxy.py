@@ -102,7 +102,7 @@ def test_same_seed_same_faults(cb_server) -> None:  # type: ignore[no-untyped-de
     runs = []
     for _ in range(2):
         with FaultProxy(cb_server.server.server_port, seed=42, plan=plan) as proxy:
-            for _ in range(20):
+            for _ in range(40):
                 try:
                     _spec(proxy.url)
                 except requests.RequestException:

@@ -268,3 +268,73 @@ def test_another_auditors_change_id_is_not_answered_with_their_result(laptops) -
     )
     assert response.status_code == 409
     assert "Anna" not in response.text
+
+
+def test_a_database_failure_mid_push_keeps_nothing_and_the_retry_applies_all(
+    laptops, server_engine, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """The batch is one transaction: a failure in its third mutation undoes the first two."""
+    from sqlalchemy.exc import OperationalError
+
+    from sync.server import apply as server_apply
+
+    anna = laptops("anna").login("auditor1")
+    api = _api(anna)
+    items = [f"iso9001-2015:7.{n}/1" for n in (2, 3, 4)]
+    mutations = [_mutation(seq, f"note {seq}", item=item) for seq, item in enumerate(items, 1)]
+    body = {"device_id": api.credentials.device_id, "mutations": mutations}
+    real = server_apply.HANDLERS["answer.set.v1"]
+
+    def failing(ctx, m):  # type: ignore[no-untyped-def]
+        if m.seq == 3:
+            raise OperationalError("UPDATE responses", {}, Exception("disk I/O error"))
+        return real(ctx, m)
+
+    monkeypatch.setitem(server_apply.HANDLERS, "answer.set.v1", failing)
+    response = api._send("POST", "/push", json=body)  # one try: call() would retry the 503
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "try_again"
+    assert response.json()["error"]["results"] == []
+    with make_session_factory(server_engine)() as session:
+        assert session.scalars(select(AppliedMutation)).first() is None
+        assert session.scalars(select(Response)).first() is None
+
+    monkeypatch.setitem(server_apply.HANDLERS, "answer.set.v1", real)
+    answer = api.json("POST", "/push", body)
+    assert [r["status"] for r in answer["results"]] == ["applied"] * 3
+    assert answer["last_seq"] == 3
+    with make_session_factory(server_engine)() as session:
+        notes = session.scalars(select(Response.notes).order_by(Response.item_key)).all()
+        assert notes == ["note 1", "note 2", "note 3"]
+
+
+def test_photos_go_up_side_by_side_and_a_failure_keeps_what_arrived(laptops, server_engine) -> None:  # type: ignore[no-untyped-def]
+    """Uploads run in parallel; one damaged local photo stops the run with a clear error,
+    the photos already stored are never sent again, and the rest go up on the next run."""
+    from auditkit.models import Photo
+    from auditkit.photostore import PhotoStore
+
+    anna = laptops("anna").login("auditor1")
+    anna.sync()
+    for seed in range(8):
+        anna.photo(ITEM, seed=seed + 1)
+    with anna.session() as session:
+        shas = sorted(session.scalars(select(Photo.sha256)))
+    store = PhotoStore(anna.data_dir / "photos")
+    damaged = store.path(shas[4])
+    kept = damaged.read_bytes()
+    damaged.write_bytes(kept[:-10] + b"0123456789")
+
+    first = anna.sync()
+    assert first.error_code == "local_photo_damaged" and shas[4][:12] in first.error
+    assert first.blobs_uploaded < 8
+    with make_session_factory(server_engine)() as session:
+        on_server = set(session.scalars(select(Blob.sha256)))
+    assert len(on_server) == first.blobs_uploaded and shas[4] not in on_server
+
+    damaged.write_bytes(kept)
+    second = anna.sync()
+    assert second.ok, second.error
+    assert second.blobs_uploaded == 8 - first.blobs_uploaded  # nothing went up twice
+    with make_session_factory(server_engine)() as session:
+        assert set(session.scalars(select(Blob.sha256))) == set(shas)
