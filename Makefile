@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 HTMX := auditkit/static/vendor/htmx.min.js
 
-.PHONY: setup run test test-postgres lint bench clean
+.PHONY: setup run test lint bench clean
 
 setup: $(INSTALLED) $(HTMX)
 
@@ -25,8 +25,10 @@ $(HTMX): node_modules/.package-lock.json
 run: setup
 	$(VENV)/bin/auditkit demo
 
+# Tests run on one worker per CPU (at most 4); PYTEST_WORKERS=0 runs them in one process.
+PYTEST_WORKERS ?= auto
 test: setup
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --maxprocesses=4 --dist loadgroup $(PYTEST_ARGS)
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -1,7 +1,9 @@
 """Shared fixtures: an isolated environment, a migrated database (SQLite or PostgreSQL), the apps.
 
 Every database test runs on SQLite; set AUDITKIT_TEST_DATABASE_URL to a PostgreSQL URL to run
-the same tests on PostgreSQL (each test gets a fresh schema).
+the same tests on PostgreSQL (each test gets a fresh schema). Under pytest-xdist each worker
+uses a database of its own beside that one (`<name>_gw0`, ...), made on first use; the role
+needs CREATEDB for that (.ci/postgres-start grants it).
 """
 
 from __future__ import annotations
@@ -12,14 +14,25 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from auditkit.db import make_engine, make_session_factory
 from auditkit.migrate import upgrade
 
-POSTGRES_URL = os.environ.get("AUDITKIT_TEST_DATABASE_URL", "")
+
+
+def _worker_url(url: str) -> str:
+    """The PostgreSQL URL of this xdist worker's own database (the URL itself when serial)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not url or not worker:
+        return url
+    base = make_url(url)
+    return base.set(database=f"{base.database}_{worker}").render_as_string(hide_password=False)
+
+
+POSTGRES_URL = _worker_url(os.environ.get("AUDITKIT_TEST_DATABASE_URL", ""))
 ENV_VARS = (
     "AUDITKIT_DATA_DIR",
     "AUDITKIT_SERVER_DATA_DIR",
@@ -39,7 +52,24 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
+def create_postgres_database(url: str) -> None:
+    """Create the URL's database when it does not exist yet (connecting to `postgres`)."""
+    target = make_url(url)
+    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            known = conn.scalar(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                {"name": target.database},
+            )
+            if not known:
+                conn.execute(text(f'CREATE DATABASE "{target.database}"'))
+    finally:
+        admin.dispose()
+
+
 def reset_postgres(url: str) -> None:
+    create_postgres_database(url)
     engine = make_engine(url)
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
