@@ -22,7 +22,6 @@ from auditkit.db import make_engine, make_session_factory
 from auditkit.migrate import upgrade
 
 
-
 def _worker_url(url: str) -> str:
     """The PostgreSQL URL of this xdist worker's own database (the URL itself when serial)."""
     worker = os.environ.get("PYTEST_XDIST_WORKER", "")

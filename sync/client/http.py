@@ -44,6 +44,17 @@ def version_headers() -> dict[str, str]:
     }
 
 
+# What an error status means when its body did not arrive (an answer cut on the way).
+STATUS_CODES = {
+    401: (protocol.UNAUTHORIZED, "The server did not accept this laptop's sign-in."),
+    426: (
+        protocol.CLIENT_TOO_OLD,
+        "The server needs a newer auditkit on this laptop; update it, then sync. "
+        "Nothing on this laptop was lost.",
+    ),
+}
+
+
 def error_from(response: requests.Response) -> SyncError:
     try:
         body = response.json()
@@ -54,10 +65,11 @@ def error_from(response: requests.Response) -> SyncError:
             error.get("message", response.reason),
             error,
         )
-    except ValueError:
-        return SyncError(
-            response.status_code, "error", f"The server answered {response.status_code}."
+    except (ValueError, AttributeError):
+        code, message = STATUS_CODES.get(
+            response.status_code, ("error", f"The server answered {response.status_code}.")
         )
+        return SyncError(response.status_code, code, message)
 
 
 class Api:

@@ -10,7 +10,7 @@ from auditkit.db import make_session_factory
 from auditkit.models import Device, DeviceToken, utcnow
 from sync import protocol
 from sync.client.credentials import Credentials
-from sync.client.http import SyncError, version_headers
+from sync.client.http import SyncError, error_from, version_headers
 from sync.server.auth import revoke_device
 
 
@@ -94,3 +94,14 @@ def test_requests_without_token_or_versions_are_refused(cb_server) -> None:  # t
     assert requests.post(url, json={}, headers=version_headers(), timeout=10).status_code == 401
     missing = requests.post(url, json={}, timeout=10)
     assert missing.status_code == 400 and missing.json()["error"]["code"] == "missing_version"
+
+
+def test_a_refusal_whose_body_was_cut_still_says_the_client_is_too_old() -> None:
+    """A 426 whose JSON never arrived is still a clear "update this laptop"."""
+    cut = requests.Response()
+    cut.status_code, cut._content = 426, b'{"error": {"co'
+    error = error_from(cut)
+    assert error.code == protocol.CLIENT_TOO_OLD and "newer auditkit" in error.message
+    other = requests.Response()
+    other.status_code, other._content = 502, b""
+    assert error_from(other).code == "error" and "502" in error_from(other).message
