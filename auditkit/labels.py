@@ -10,6 +10,7 @@ from auditkit.models.enums import (
     TeamRole,
     Verdict,
 )
+from sync import protocol
 
 AUDIT_TYPE_LABELS = {
     AuditType.STAGE1: "Stage 1",
@@ -49,3 +50,39 @@ TEAM_ROLE_LABELS = {
     TeamRole.OBSERVER: "Observer",
 }
 MEETING_LABELS = {MeetingKind.OPENING: "Opening meeting", MeetingKind.CLOSING: "Closing meeting"}
+
+# What a synced change is, by mutation name (or its prefix, for the kinds with one name each).
+MUTATION_LABELS = {
+    "answer": "Answer",
+    "finding.create.v1": "New finding",
+    "finding.update.v1": "Change to a finding",
+    "finding.delete.v1": "Deletion of a finding",
+    "photo.add.v1": "New photo",
+    "photo.update.v1": "Photo caption",
+    "photo.delete.v1": "Removal of a photo",
+    "meeting": "Meeting",
+    "closure.set.v1": "Recommendation and conclusion",
+    "audit.sign.v1": "Sign-off",
+    "audit.acknowledge.v1": "Auditee's acknowledgement",
+    "audit.signature_void.v1": "Voiding of the signature",
+    "audit.submit.v1": "Submission to the CB",
+    "conflict.resolve.v1": "Settling of a conflict",
+    "interviewee": "Interviewee",
+    "sampled_record": "Sampled record",
+}
+# Why the server refused a change, by the refusal's code.
+REFUSAL_LABELS = {
+    protocol.CONFLICT: "Conflict",
+    protocol.AUDIT_LOCKED: "Audit locked",
+    protocol.INVALID: "Refused as invalid",
+    protocol.NOT_ON_TEAM: "Not on the audit team",
+    protocol.NOT_LEAD: "Lead auditor only",
+    protocol.BLOB_MISSING: "Photo missing on the server",
+    protocol.STALE_TEAM_VIEW: "Teammates' changes not seen yet",
+    protocol.OPEN_CONFLICTS: "Open conflicts",
+    protocol.UNKNOWN_MUTATION: "Unknown to the server",
+}
+
+
+def mutation_label(name: str) -> str:
+    return MUTATION_LABELS.get(name, MUTATION_LABELS.get(name.split(".")[0], name))

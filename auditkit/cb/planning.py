@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from auditkit import queries
 from auditkit.cb.auth import STAFF_ROLES, roles_required
+from auditkit.cb.sync_activity import sync_activity
 from auditkit.models import Audit, Organisation
 from auditkit.web.database import db_session
 
@@ -42,8 +43,11 @@ def organisation(organisation_id: uuid.UUID):  # type: ignore[no-untyped-def]
 @bp.get("/audits/<uuid:audit_id>")
 @roles_required(*STAFF_ROLES)
 def audit(audit_id: uuid.UUID):  # type: ignore[no-untyped-def]
-    """One audit: plan, sites, team and pinned checklists."""
-    found = db_session().get(Audit, audit_id)
+    """One audit: plan, sites, team, pinned checklists and what its laptops sent."""
+    session = db_session()
+    found = session.get(Audit, audit_id)
     if found is None:
         abort(404, description="There is no audit with that id.")
-    return render_template("cb/audit.html", audit=found)
+    return render_template(
+        "cb/audit.html", audit=found, activity=sync_activity(session, found.id)
+    )

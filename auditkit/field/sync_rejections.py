@@ -27,34 +27,6 @@ from auditkit.models import (
 )
 from sync import protocol
 
-WHAT = {
-    "answer": "Answer",
-    "finding.create.v1": "New finding",
-    "finding.update.v1": "Change to a finding",
-    "finding.delete.v1": "Deletion of a finding",
-    "photo.add.v1": "New photo",
-    "photo.update.v1": "Photo caption",
-    "photo.delete.v1": "Removal of a photo",
-    "meeting": "Meeting",
-    "closure.set.v1": "Recommendation and conclusion",
-    "audit.sign.v1": "Sign-off",
-    "audit.acknowledge.v1": "Auditee's acknowledgement",
-    "audit.signature_void.v1": "Voiding of the signature",
-    "audit.submit.v1": "Submission to the CB",
-    "interviewee": "Interviewee",
-    "sampled_record": "Sampled record",
-}
-CODE_LABELS = {
-    protocol.CONFLICT: "Conflict",
-    protocol.AUDIT_LOCKED: "Audit locked",
-    protocol.INVALID: "Refused as invalid",
-    protocol.NOT_ON_TEAM: "Not on the audit team",
-    protocol.NOT_LEAD: "Lead auditor only",
-    protocol.BLOB_MISSING: "Photo missing on the server",
-    protocol.STALE_TEAM_VIEW: "Teammates' changes not seen yet",
-    protocol.OPEN_CONFLICTS: "Open conflicts",
-    protocol.UNKNOWN_MUTATION: "Unknown to the server",
-}
 FIELD_LABELS = {
     "verdict": "Verdict",
     "notes": "Notes",
@@ -121,9 +93,9 @@ def rejection_views(session: Session, rejections: list[SyncRejection]) -> list[R
             RejectionView(
                 rejection=rejection,
                 audit=session.get(Audit, rejection.audit_id),
-                what=WHAT.get(rejection.name, WHAT.get(rejection.name.split(".")[0], "")),
+                what=labels.mutation_label(rejection.name),
                 subject=subject,
-                code_label=CODE_LABELS.get(rejection.code, rejection.code),
+                code_label=labels.REFUSAL_LABELS.get(rejection.code, rejection.code),
                 fields=_compared(rejection, names) if rejection.code == protocol.CONFLICT else [],
                 can_keep_mine=can_keep_mine(rejection),
                 link=link,

@@ -17,6 +17,7 @@ from auditkit.models import (
     Response,
     SyncRejection,
 )
+from tests.helpers import sign_in
 
 ITEM = "iso9001-2015:7.2/1"
 OTHER = "iso9001-2015:7.3/1"
@@ -170,3 +171,23 @@ def test_only_its_own_auditor_settles_a_conflict(laptops, server_engine) -> None
     assert "kept must be" in summary.rejections[2]["message"]
     with make_session_factory(server_engine)() as session:
         assert session.get(AppliedMutation, (conflict.device_id, conflict.seq)).settled_at is None
+
+
+def test_the_cb_sees_each_laptops_changes_and_every_refused_one(laptops, cb_app) -> None:  # type: ignore[no-untyped-def]
+    anna, bram = _conflict(laptops)
+    client = cb_app.test_client()
+    sign_in(client, "reviewer")
+
+    page = client.get(f"/audits/{AUDIT_ID}").get_data(as_text=True)
+    assert 'id="laptop-activity"' in page and "Anna de Vries" in page and "Bram Jansen" in page
+    refused = page[page.index('id="refused-changes"') :]
+    assert "Refused changes (1, 1 open conflict)" in refused
+    assert "Answer <code>iso9001-2015:7.2/1</code>" in refused
+    assert "Conflict</strong> · open" in refused
+    assert "Bram&#39;s notes" in refused  # what was sent is kept
+
+    (conflict,) = _open_rejections(bram)
+    _settle(bram, conflict, "theirs")
+    assert bram.sync().ok
+    page = client.get(f"/audits/{AUDIT_ID}").get_data(as_text=True)
+    assert "Refused changes (1)" in page and "Conflict</strong> · settled" in page
