@@ -342,8 +342,11 @@ def seed_fleet(url: str, count: int) -> list[tuple[str, uuid.UUID, uuid.UUID]]:
 
 
 @contextmanager
-def gunicorn(workers: int, log: Path) -> Iterator[str]:
-    """`gunicorn -w N 'auditkit.cb:create_app()'` on a free loopback port; yield its URL."""
+def gunicorn(workers: int, log: Path, threads: int = 1) -> Iterator[str]:
+    """`gunicorn -w N [--threads T] 'auditkit.cb:create_app()'` on a free loopback port.
+
+    Yields its URL. With threads > 1 gunicorn uses gthread workers.
+    """
     import socket
     import time
 
@@ -353,6 +356,8 @@ def gunicorn(workers: int, log: Path) -> Iterator[str]:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     argv = [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}"]
+    if threads > 1:
+        argv += ["--threads", str(threads)]
     argv += ["--log-level", "warning", "auditkit.cb:create_app()"]
     with open(log, "w") as output:
         child = subprocess.Popen(argv, cwd=REPO, env=dict(os.environ), stdout=output, stderr=output)
