@@ -48,6 +48,4 @@ def audit(audit_id: uuid.UUID):  # type: ignore[no-untyped-def]
     found = session.get(Audit, audit_id)
     if found is None:
         abort(404, description="There is no audit with that id.")
-    return render_template(
-        "cb/audit.html", audit=found, activity=sync_activity(session, found.id)
-    )
+    return render_template("cb/audit.html", audit=found, activity=sync_activity(session, found.id))

@@ -9,6 +9,7 @@ from flask import Blueprint, abort, flash, g, redirect, request, url_for
 from auditkit.cb.auth import roles_required
 from auditkit.models import Audit, AuditStatus, ReviewComment, Role, SyncChange
 from auditkit.web.database import db_session
+from sync.server.apply import change_status
 
 bp = Blueprint("review", __name__, url_prefix="/audits/<uuid:audit_id>")
 
@@ -18,18 +19,6 @@ def _audit(audit_id: uuid.UUID) -> Audit:
     if audit is None:
         abort(404, description="There is no audit with that id.")
     return audit
-
-
-def _status_changed(audit: Audit) -> None:
-    audit.status_version += 1
-    db_session().add(
-        SyncChange(
-            audit_id=audit.id,
-            entity="audit",
-            entity_id=str(audit.id),
-            content_version=audit.content_version,
-        )
-    )
 
 
 @bp.post("/return")
@@ -43,9 +32,8 @@ def return_to_team(audit_id: uuid.UUID):  # type: ignore[no-untyped-def]
     elif not reason:
         flash("Say what the team should look at again.", "error")
     else:
-        audit.status = AuditStatus.RETURNED
         audit.round += 1
-        _status_changed(audit)
+        change_status(db_session(), audit, AuditStatus.RETURNED)
         comment = ReviewComment(
             audit_id=audit.id,
             author_id=g.user.id,
@@ -76,8 +64,7 @@ def accept(audit_id: uuid.UUID):  # type: ignore[no-untyped-def]
     if audit.status != AuditStatus.SUBMITTED:
         flash("Only a submitted audit can be accepted.", "error")
     else:
-        audit.status = AuditStatus.ACCEPTED
-        _status_changed(audit)
+        change_status(db_session(), audit, AuditStatus.ACCEPTED)
         db_session().commit()
         flash("The audit is accepted.")
     return redirect(url_for("planning.audit", audit_id=audit_id))

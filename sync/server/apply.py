@@ -103,18 +103,28 @@ def apply(
             f"The audit is {audit.status.value}; changes are no longer accepted.",
         )
     if audit.status == AuditStatus.PLANNED:
-        audit.status = AuditStatus.IN_PROGRESS
-        audit.status_version += 1
-        session.add(
-            SyncChange(
-                audit_id=audit.id,
-                entity="audit",
-                entity_id=str(audit.id),
-                device_id=device_id,
-                content_version=audit.content_version,
-            )
-        )
+        change_status(session, audit, AuditStatus.IN_PROGRESS, device_id=device_id)
     return fn(Context(session, user, audit, member.role, device_id), mutation)
+
+
+def change_status(
+    session: Session, audit: Audit, status: AuditStatus, *, device_id: uuid.UUID | None = None
+) -> None:
+    """Move the audit to `status` and log it, so every team laptop learns it at its next pull.
+
+    `device_id` is the laptop whose change caused it; None for the CB's own decisions.
+    """
+    audit.status = status
+    audit.status_version += 1
+    session.add(
+        SyncChange(
+            audit_id=audit.id,
+            entity="audit",
+            entity_id=str(audit.id),
+            device_id=device_id,
+            content_version=audit.content_version,
+        )
+    )
 
 
 def check_and_stamp(

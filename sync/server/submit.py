@@ -8,7 +8,7 @@ from sqlalchemy import exists, select
 
 from auditkit.models import AuditStatus, Blob, Photo, SyncChange, TeamRole
 from sync import protocol
-from sync.server.apply import Context, Mutation, Rejected, handler
+from sync.server.apply import Context, Mutation, Rejected, change_status, handler
 from sync.server.conflicts import open_conflicts
 
 
@@ -58,15 +58,5 @@ def audit_submit(ctx: Context, m: Mutation) -> dict[str, Any]:
             "the laptop's sync page and syncs: " + "; ".join(conflicts),
             conflicts=conflicts,
         )
-    ctx.audit.status = AuditStatus.SUBMITTED
-    ctx.audit.status_version += 1
-    ctx.session.add(
-        SyncChange(
-            audit_id=ctx.audit.id,
-            entity="audit",
-            entity_id=str(ctx.audit.id),
-            device_id=ctx.device_id,
-            content_version=ctx.audit.content_version,
-        )
-    )
+    change_status(ctx.session, ctx.audit, AuditStatus.SUBMITTED, device_id=ctx.device_id)
     return {"status": "submitted", "status_version": ctx.audit.status_version}

@@ -18,6 +18,7 @@ from auditkit.models import (
     SyncRejection,
 )
 from tests.helpers import sign_in
+from tests.sync.scenarios import same_field_conflict, two_auditors_with_a_base_answer
 
 ITEM = "iso9001-2015:7.2/1"
 OTHER = "iso9001-2015:7.3/1"
@@ -51,22 +52,6 @@ def _settle(laptop, rejection: SyncRejection, action: str) -> None:  # type: ign
     assert reply.status_code == 302, reply.get_data(as_text=True)
 
 
-def _conflict(laptops):  # type: ignore[no-untyped-def]
-    """Anna (lead) and Bram write the notes of one item from the same base; Bram is refused."""
-    anna = laptops("anna").login("auditor1")
-    bram = laptops("bram").login("auditor2")
-    anna.sync()
-    anna.answer(ITEM, notes="base")
-    anna.sync()
-    bram.sync()
-    anna.answer(ITEM, notes="Anna's notes")
-    bram.answer(ITEM, notes="Bram's notes")
-    assert anna.sync().rejected == 0
-    summary = bram.sync()
-    assert [r["code"] for r in summary.rejections] == ["conflict"]
-    return anna, bram
-
-
 def _submit(anna):  # type: ignore[no-untyped-def]
     anna.post("/closing/conclusion", {"recommendation": "certify", "conclusion": "Effective."})
     assert anna.form("/closing/sign").status_code == 302
@@ -84,12 +69,7 @@ def test_a_refusal_gives_back_the_server_row_that_pull_had_passed_over(
 ) -> None:  # type: ignore[no-untyped-def]
     """Bram edits the item while his sync runs: pull leaves his row alone (unsent edit) and
     moves past Anna's change. When his edit is refused, the refusal brings her row back."""
-    anna = laptops("anna").login("auditor1")
-    bram = laptops("bram").login("auditor2")
-    anna.sync()
-    anna.answer(ITEM, notes="base")
-    anna.sync()
-    bram.sync()
+    anna, bram = two_auditors_with_a_base_answer(laptops, ITEM)
     anna.answer(ITEM, notes="Anna's notes")
     anna.sync()
 
@@ -112,7 +92,7 @@ def test_a_refusal_gives_back_the_server_row_that_pull_had_passed_over(
 
 
 def test_submit_waits_until_every_conflict_is_settled(laptops, server_engine) -> None:  # type: ignore[no-untyped-def]
-    anna, bram = _conflict(laptops)
+    anna, bram = same_field_conflict(laptops, ITEM)
     bram.answer(OTHER, notes="a later answer to another item settles nothing")
     assert bram.sync().ok
 
@@ -138,7 +118,7 @@ def test_submit_waits_until_every_conflict_is_settled(laptops, server_engine) ->
 
 
 def test_only_its_own_auditor_settles_a_conflict(laptops, server_engine) -> None:  # type: ignore[no-untyped-def]
-    anna, bram = _conflict(laptops)
+    anna, bram = same_field_conflict(laptops, ITEM)
     with make_session_factory(server_engine)() as session:
         conflict = session.scalars(
             select(AppliedMutation).where(AppliedMutation.code == "conflict")
@@ -174,7 +154,7 @@ def test_only_its_own_auditor_settles_a_conflict(laptops, server_engine) -> None
 
 
 def test_the_cb_sees_each_laptops_changes_and_every_refused_one(laptops, cb_app) -> None:  # type: ignore[no-untyped-def]
-    anna, bram = _conflict(laptops)
+    anna, bram = same_field_conflict(laptops, ITEM)
     client = cb_app.test_client()
     sign_in(client, "reviewer")
 

@@ -61,7 +61,6 @@ from auditkit.models import (
     Photo,
     Response,
     Role,
-    SyncChange,
     SyncRejection,
     TeamRole,
     User,
@@ -75,6 +74,7 @@ from sync.client.credentials import Credentials
 from sync.client.enrol import login
 from sync.client.http import Api
 from sync.client.run import Summary, SyncRun, sync_lock
+from sync.server.apply import change_status
 from tests.conftest import POSTGRES_URL, empty_postgres
 from tests.sync import invariants as inv
 from tests.sync.conftest import LiveServer
@@ -502,16 +502,7 @@ class Run:
         """What an applied audit.submit.v1 does to the audit (status and change log)."""
         with self.live.sessions.begin() as session:
             audit = session.get(Audit, self.team.audit_id)
-            audit.status = AuditStatus.SUBMITTED
-            audit.status_version += 1
-            session.add(
-                SyncChange(
-                    audit_id=audit.id,
-                    entity="audit",
-                    entity_id=str(audit.id),
-                    content_version=audit.content_version,
-                )
-            )
+            change_status(session, audit, AuditStatus.SUBMITTED)
 
     def open_conflicts(self) -> list[inv.Key]:
         """Entities with a conflict on the server that its laptop has not settled."""

@@ -14,23 +14,14 @@ from auditkit.field.sync_runner import EXTENSION
 from auditkit.models import AppliedMutation, OutboxEntry, Response, SyncRejection
 from sync.client.credentials import Credentials
 from sync.server.auth import revoke_device
+from tests.sync.scenarios import same_field_conflict
 
 ITEM = "iso9001-2015:7.2/1"
 
 
 def _conflict(laptops):  # type: ignore[no-untyped-def]
     """Anna's and Bram's notes on one item from the same base: Bram's sync is refused."""
-    anna = laptops("anna").login("auditor1")
-    bram = laptops("bram").login("auditor2")
-    anna.sync()
-    anna.answer(ITEM, notes="base")
-    anna.sync()
-    bram.sync()
-    anna.answer(ITEM, notes="Anna's notes")
-    bram.answer(ITEM, notes="Bram's notes")
-    assert anna.sync().rejected == 0
-    summary = bram.sync()
-    assert summary.rejected == 1 and summary.rejections[0]["code"] == "conflict"
+    anna, bram = same_field_conflict(laptops, ITEM)
     with bram.session() as session:
         rejection_id = session.scalars(select(SyncRejection.id)).one()
     return anna, bram, rejection_id

@@ -15,6 +15,7 @@ from auditkit.models import (
     Response,
 )
 from auditkit.photostore import PhotoStore
+from tests.sync.scenarios import two_auditors_with_a_base_answer
 
 ITEM = "iso9001-2015:7.2/1"
 
@@ -110,12 +111,7 @@ def test_replaying_a_push_changes_nothing(laptops, server_engine) -> None:  # ty
 
 
 def test_disjoint_edits_merge_and_same_field_edits_conflict(laptops) -> None:  # type: ignore[no-untyped-def]
-    anna = laptops("anna").login("auditor1")
-    bram = laptops("bram").login("auditor2")
-    anna.sync()
-    anna.answer(ITEM, notes="base")
-    anna.sync()
-    bram.sync()
+    anna, bram = two_auditors_with_a_base_answer(laptops, ITEM)
     anna.answer(ITEM, notes="Anna's notes")
     bram.answer(ITEM, verdict="nonconformity", notes="base")  # only the verdict changes
     assert anna.sync().rejected == 0
