@@ -69,6 +69,8 @@ class Context:
 
 
 Handler = Callable[[Context, Mutation], dict[str, Any]]
+# Per batch: audit id -> (the audit, held so it stays in the session; the auditor's role).
+Seen = dict[uuid.UUID, tuple[Audit | None, TeamRole | None]]
 HANDLERS: dict[str, Handler] = {}
 
 
@@ -81,21 +83,34 @@ def handler(name: str) -> Callable[[Handler], Handler]:
 
 
 def apply(
-    session: Session, user: User, mutation: Mutation, *, device_id: uuid.UUID | None = None
+    session: Session,
+    user: User,
+    mutation: Mutation,
+    *,
+    device_id: uuid.UUID | None = None,
+    seen: Seen | None = None,
 ) -> dict[str, Any]:
-    """Apply one mutation (or raise Rejected); the caller owns the transaction."""
+    """Apply one mutation (or raise Rejected); the caller owns the transaction.
+
+    The caller has locked the audit (sync.server.push locks a batch's audits first).
+    `seen` keeps each audit and the auditor's role in it across one batch.
+    """
     fn = HANDLERS.get(mutation.name)
     if fn is None:
         raise Rejected(protocol.UNKNOWN_MUTATION, f"This server does not know {mutation.name!r}.")
-    audit = session.get(Audit, mutation.audit_id, with_for_update=True)
-    member = None
-    if audit is not None:
-        member = session.scalars(
-            select(AuditTeamMember).where(
-                AuditTeamMember.audit_id == audit.id, AuditTeamMember.user_id == user.id
-            )
-        ).first()
-    if audit is None or member is None:
+    seen = {} if seen is None else seen
+    if mutation.audit_id not in seen:
+        found = session.get(Audit, mutation.audit_id)
+        role = None
+        if found is not None:
+            role = session.scalars(
+                select(AuditTeamMember.role).where(
+                    AuditTeamMember.audit_id == found.id, AuditTeamMember.user_id == user.id
+                )
+            ).first()
+        seen[mutation.audit_id] = (found, role)
+    audit, role = seen[mutation.audit_id]
+    if audit is None or role is None:
         raise Rejected(protocol.NOT_ON_TEAM, "You are not on the team of this audit.")
     if audit.status in LOCKED:
         raise Rejected(
@@ -104,7 +119,7 @@ def apply(
         )
     if audit.status == AuditStatus.PLANNED:
         change_status(session, audit, AuditStatus.IN_PROGRESS, device_id=device_id)
-    return fn(Context(session, user, audit, member.role, device_id), mutation)
+    return fn(Context(session, user, audit, role, device_id), mutation)
 
 
 def change_status(

@@ -16,7 +16,7 @@ import sync.server.submit  # noqa: F401
 from auditkit.models import AppliedMutation, Audit, Device, User
 from auditkit.web.database import db_session
 from sync import protocol
-from sync.server.apply import Mutation, Rejected, apply
+from sync.server.apply import Mutation, Rejected, Seen, apply
 from sync.server.conflicts import restore_rows
 from sync.server.errors import ApiError, json_body
 
@@ -110,12 +110,13 @@ def apply_in_order(
     database fails, nothing of the batch is kept and the answer is a 503 to retry it whole.
     """
     results: list[dict[str, Any]] = []
+    seen: Seen = {}  # each audit of the batch and the auditor's role in it
     try:
         device = lock_device(session, device_id)
         _lock_audits(session, mutations)
         for mutation in mutations:
             try:
-                results.append(_one(session, device, user, mutation))
+                results.append(_one(session, device, user, mutation, seen))
             except ApiError as exc:
                 session.commit()
                 exc.extra["results"] = results
@@ -144,7 +145,7 @@ def _lock_audits(session: Session, mutations: list[Mutation]) -> None:
         )
 
 
-def _one(session: Session, device: Device, user, mutation: Mutation) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def _one(session: Session, device: Device, user, mutation: Mutation, seen: Seen) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     if mutation.seq <= device.last_seq:
         prior = session.get(AppliedMutation, (device.id, mutation.seq))
         earlier = prior if prior is not None else _sent_by_user(session, user, mutation)
@@ -183,7 +184,7 @@ def _one(session: Session, device: Device, user, mutation: Mutation) -> dict[str
     )
     try:
         with session.begin_nested():
-            record.result = apply(session, user, mutation, device_id=device.id)
+            record.result = apply(session, user, mutation, device_id=device.id, seen=seen)
             record.status = "applied"
     except Rejected as exc:
         record.status, record.code, record.message = "rejected", exc.code, exc.message
