@@ -52,6 +52,24 @@ def logout(force: bool) -> None:
     click.echo("Logged out." if removed else "This laptop was not logged in.")
 
 
+PHASES = {  # phase -> (what it says, unit of its counts)
+    "upload": ("photos up", "bytes"),
+    "push": ("changes sent", "items"),
+    "pull": ("changes received", "items"),
+    "download": ("photos down", "items"),
+}
+
+
+def progress_line(phase: str, done: int, total: int, width: int = 24) -> str:
+    """One line of `auditkit sync` progress: a bar, then counts (MB for photo bytes)."""
+    label, unit = PHASES.get(phase, (phase, "items"))
+    share = 1.0 if total <= 0 else min(done / total, 1.0)
+    filled = round(share * width)
+    bar = "#" * filled + "-" * (width - filled)
+    counts = f"{done / 1e6:.1f}/{total / 1e6:.1f} MB" if unit == "bytes" else f"{done}/{total}"
+    return f"{label:>16} [{bar}] {share:4.0%} {counts}   "
+
+
 @click.command("sync")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
 def sync_command(as_json: bool) -> None:
@@ -63,7 +81,7 @@ def sync_command(as_json: bool) -> None:
 
     def progress(phase: str, done: int, total: int) -> None:
         if not as_json and sys.stderr.isatty():
-            click.echo(f"\r{phase:>8}: {done}/{total}   ", err=True, nl=False)
+            click.echo("\r" + progress_line(phase, done, total), err=True, nl=False)
 
     try:
         summary = sync_now(field_settings().data_dir, progress)

@@ -111,3 +111,12 @@ def test_sync_says_what_is_wrong_and_exits_non_zero(laptops, cb_server) -> None:
     assert down.returncode != 0 and not summary["ok"]
     assert summary["error_code"] == "unreachable" and summary["pending"] == 1
     assert anna.pending() == 1  # kept for the next sync
+
+
+def test_progress_line_shows_a_bar_with_items_or_megabytes() -> None:
+    from auditkit.cli.sync import progress_line
+
+    line = progress_line("upload", 26_000_000, 52_000_000, width=10)
+    assert line.strip() == "photos up [#####-----]  50% 26.0/52.0 MB"
+    assert progress_line("push", 420, 420, width=4).strip() == "changes sent [####] 100% 420/420"
+    assert "[----]   0% 0/0" not in progress_line("pull", 0, 0, width=4)  # nothing to do: done
