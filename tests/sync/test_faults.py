@@ -352,6 +352,10 @@ class Run:
                 if at == step:
                     self.same_field_edits(laptop)
             self.step()
+        if self.seed % 3 == 2:  # settle (keeping theirs) and tell the server, through faults
+            for laptop in self.laptops:
+                self.settle_rejections(laptop, mine=False)
+                self.sync(laptop)
         self.counters = {
             "requests": self.proxy.counters.requests,
             **self.proxy.counters.faults,
@@ -423,21 +427,23 @@ class Run:
             rows = inv.audit_rows(session, self.team.audit_id)
             return {**rows, ("audit", "content_version"): {"v": audit.content_version}}
 
-    def settle_rejections(self, laptop: Laptop) -> None:
-        """Settle every refused change as an auditor would: keep mine where offered."""
+    def settle_rejections(self, laptop: Laptop, *, mine: bool = True) -> None:
+        """Settle every refused change as an auditor would: keep mine where offered (unless
+        `mine` is False: during play, where a kept value would blur the conflict checks)."""
         with laptop.edit(self.team.audit_id, self.monkeypatch) as ws:
             for rejection in ws.session.scalars(
                 select(SyncRejection).where(SyncRejection.resolved_at.is_(None))
             ):
                 choice = "theirs"
-                if can_keep_mine(rejection):
+                if mine and can_keep_mine(rejection):
                     try:
                         keep_mine(ws, rejection)
                         choice = "mine"
                     except CannotKeepMine:
                         pass
                 settle(ws, rejection, choice)
-                self.live.totals[f"settled {rejection.code} keeping {choice}"] += 1
+                when = "" if mine else " during play"
+                self.live.totals[f"settled {rejection.code} keeping {choice}{when}"] += 1
 
     def lock(self) -> list[str]:
         """8. The lead submits; later edits of a teammate are quarantined, nothing changes.
@@ -906,6 +912,7 @@ def test_the_runs_met_every_fault(live: Live) -> None:
     for kind in (*FAULTS, "delay", "duplicates", "syncs failed", "rejected conflict"):
         assert live.totals[kind] > 0, (kind, live.totals)
     assert live.totals["submit applied"] > 0, live.totals
+    assert live.totals["settled conflict keeping theirs during play"] > 0, live.totals
 
 
 def test_a_refused_delete_gives_back_the_links_it_took(
