@@ -25,10 +25,12 @@ $(HTMX): node_modules/.package-lock.json
 run: setup
 	$(VENV)/bin/auditkit demo
 
-# Tests run on one worker per CPU (at most 4); PYTEST_WORKERS=0 runs them in one process.
+# Tests run on one worker per CPU (at most 4), a test file per worker (the fault-injection
+# module shares one live server and judges all its runs together); PYTEST_WORKERS=0 runs
+# them in one process.
 PYTEST_WORKERS ?= auto
 test: setup
-	$(PY) -m pytest -n $(PYTEST_WORKERS) --maxprocesses=4 --dist loadgroup $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --maxprocesses=4 --dist loadfile $(PYTEST_ARGS)
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from PIL import Image, ImageChops
 
+from bench.images import scene
 from bench.timing import summary
 
 SIZE = (4000, 3000)
@@ -58,14 +59,7 @@ def _grain() -> Image.Image:
 
 def phone_jpeg(seed: int) -> bytes:
     """A realistic-size 12 MP JPEG: smooth gradients, coarse texture and sensor grain."""
-    small = (SIZE[0] // 8, SIZE[1] // 8)
-    texture = Image.effect_noise(small, 40 + seed % 20)
-    linear = ImageChops.offset(Image.linear_gradient("L").resize(small), seed * 37, seed * 11)
-    radial = Image.radial_gradient("L").resize(small)
-    base = Image.merge(
-        "RGB",
-        (Image.blend(texture, linear, 0.6), Image.blend(radial, texture, 0.3), linear),
-    ).resize(SIZE, Image.Resampling.BILINEAR)
+    base = scene(seed, SIZE)  # before the grain: both draw from Pillow's noise generator
     grain = ImageChops.offset(_grain(), seed * 101, seed * 53)
     image = ImageChops.add(base, Image.merge("RGB", (grain, grain, grain)), offset=-128)
     exif = Image.Exif()

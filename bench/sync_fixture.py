@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING
 
 from PIL import Image, ImageChops
 
+from bench.images import scene
+
 if TYPE_CHECKING:
     from auditkit.checklists import IntegratedNode, IntegratedTree
 
@@ -58,17 +60,9 @@ def _grain(size: tuple[int, int]) -> Image.Image:
 
 def photo_jpeg(seed: int, size: tuple[int, int] = PHOTO_SIZE) -> bytes:
     """A distinct camera-like JPEG: smooth gradients, coarse texture and grain."""
-    small = (size[0] // 8, size[1] // 8)
-    texture = Image.effect_noise(small, 40 + seed % 20)
-    linear = ImageChops.offset(Image.linear_gradient("L").resize(small), seed * 37, seed * 11)
-    radial = Image.radial_gradient("L").resize(small)
-    base = Image.merge(
-        "RGB",
-        (Image.blend(texture, linear, 0.6), Image.blend(radial, texture, 0.3), linear),
-    ).resize(size, Image.Resampling.BILINEAR)
-    image = ImageChops.add(
-        base, ImageChops.offset(_grain(size), seed * 101, seed * 53), offset=-128
-    )
+    base = scene(seed, size)  # before the grain: both draw from Pillow's noise generator
+    grain = ImageChops.offset(_grain(size), seed * 101, seed * 53)
+    image = ImageChops.add(base, grain, offset=-128)
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", quality=92)
     return buffer.getvalue()

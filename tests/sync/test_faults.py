@@ -80,10 +80,8 @@ from tests.sync import invariants as inv
 from tests.sync.conftest import LiveServer
 from tests.sync.faultproxy import FAULTS, FaultPlan, FaultProxy
 
-# One xdist worker plays every run (with `--dist loadgroup`): the module shares one live
-# server, and test_the_runs_met_every_fault judges the totals of all the runs.
-pytestmark = pytest.mark.xdist_group("fault-injection")
-RUNS = int(os.environ.get("AUDITKIT_FAULT_RUNS", "200"))
+FULL_RUNS = 200  # the issue's minimum; fewer are for a quick local look only
+RUNS = int(os.environ.get("AUDITKIT_FAULT_RUNS", str(FULL_RUNS)))
 PASSWORD = "fault-injection"
 ATTEMPTS = 4  # the client's tries per request (its default is 5, with real backoff)
 ITEMS = tuple(f"iso9001-2015:{k}" for k in ("4.1/1", "4.1/2", "7.1.3/2", "7.2/1", "7.2/2"))
@@ -870,6 +868,7 @@ def _relabel(value: Any, labels: dict[str, str]) -> Any:
 def test_faulty_run(live: Live, seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
     """1-9, 11: a seeded run; locking in a quarter of the seeds, auth in another quarter."""
     run = Run(live, seed, monkeypatch, shift=True)
+    live.totals["runs played"] += 1
     try:
         run.play()
         problems = run.check()
@@ -906,8 +905,11 @@ def test_clock_shifts_change_no_outcome(
 
 def test_the_runs_met_every_fault(live: Live) -> None:
     """The suite really injected each fault, and drops after commit caused replays."""
-    if live.totals["requests"] < 1000:
-        pytest.skip("too few faulty runs in this session to judge")
+    played = live.totals["runs played"]
+    if played < RUNS or RUNS < FULL_RUNS:
+        # Judging needs the whole module: a -k selection or a small AUDITKIT_FAULT_RUNS (for
+        # a quick local look) may by chance meet no fault of some kind. CI plays all 200.
+        pytest.skip(f"{played} of {RUNS} seeded runs played here; needs all of {FULL_RUNS}+")
     print(dict(live.totals))  # shown with -s: the faults and outcomes of the whole module
     for kind in (*FAULTS, "delay", "duplicates", "syncs failed", "rejected conflict"):
         assert live.totals[kind] > 0, (kind, live.totals)
