@@ -8,10 +8,9 @@ from typing import Any
 
 from flask import Flask
 
-from auditkit import __version__, labels
 from auditkit.config import load_secret_key, server_settings
 from auditkit.resources import static_dir, templates_dir
-from auditkit.web import csrf, database, errors, htmx, security
+from auditkit.web import csrf, database, errors, htmx, security, templating
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -37,9 +36,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config.update(config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_secret_key(app.config["DATA_DIR"])
-    app.jinja_env.globals["app_version"] = __version__
-    app.jinja_env.globals["labels"] = labels
-
+    templating.init_app(app)
     csrf.init_app(app)
     database.init_app(app)
     htmx.init_app(app)

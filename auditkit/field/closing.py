@@ -15,7 +15,7 @@ from auditkit.capture.findings import active_findings
 from auditkit.capture.submission import submission_queued, submit_audit
 from auditkit.field.autosave import run_autosave
 from auditkit.field.context import load_workspace
-from auditkit.field.meetings import meeting_context
+from auditkit.field.meetings import meeting_form
 from auditkit.labels import RECOMMENDATION_LABELS
 from auditkit.models import MeetingKind
 
@@ -49,7 +49,7 @@ def _page(ws, errors=None, status=200):  # type: ignore[no-untyped-def]
         errors=errors or {},
         text_labels=TEXT_LABELS,
         submission_queued=submission_queued(ws),
-        meeting_ctx=meeting_context(ws, MeetingKind.CLOSING),
+        meeting_form=meeting_form(ws, MeetingKind.CLOSING),
     ), status
 
 

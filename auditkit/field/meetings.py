@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 from flask import Blueprint, abort, render_template, request
 
@@ -15,23 +16,34 @@ from auditkit.models import MeetingKind
 bp = Blueprint("meetings", __name__, url_prefix="/audits/<uuid:audit_id>/meetings")
 
 
-def meeting_context(ws, kind: MeetingKind):  # type: ignore[no-untyped-def]
-    """Template values for `field/_meeting_form.html`."""
+@dataclass(frozen=True)
+class MeetingForm:
+    """What `field/_meeting_form.html` shows: the meeting's saved values as form text.
+
+    An object, not a dict: in Jinja `form.values` on a dict is the dict's `values` method,
+    which once rendered every saved field empty (and the next autosave stored the blanks).
+    """
+
+    kind: str
+    kind_label: str
+    saved: bool
+    held_at: str
+    attendees: str
+    notes: str
+
+
+def meeting_form(ws, kind: MeetingKind) -> MeetingForm:  # type: ignore[no-untyped-def]
     meeting = get_meeting(ws, kind)
-    values = {
-        "held_at": meeting.held_at.astimezone().strftime("%Y-%m-%dT%H:%M")
+    return MeetingForm(
+        kind=kind.value,
+        kind_label=MEETING_LABELS[kind],
+        saved=meeting is not None,
+        held_at=meeting.held_at.astimezone().strftime("%Y-%m-%dT%H:%M")
         if meeting and meeting.held_at
         else "",
-        "attendees": attendee_lines(meeting.attendees) if meeting else "",
-        "notes": meeting.notes if meeting else "",
-    }
-    return {
-        "audit": ws.audit,
-        "kind": kind.value,
-        "kind_label": MEETING_LABELS[kind],
-        "meeting": meeting,
-        "values": values,
-    }
+        attendees=attendee_lines(meeting.attendees) if meeting else "",
+        notes=meeting.notes if meeting else "",
+    )
 
 
 def _kind(kind: str) -> MeetingKind:
@@ -47,7 +59,9 @@ def edit(audit_id: uuid.UUID, kind: str):  # type: ignore[no-untyped-def]
     ws = load_workspace(audit_id)
     meeting_kind = _kind(kind)
     if request.method == "GET":
-        return render_template("field/meeting.html", **meeting_context(ws, meeting_kind))
+        return render_template(
+            "field/meeting.html", audit=ws.audit, meeting_form=meeting_form(ws, meeting_kind)
+        )
     form = request.form
     status, state = run_autosave(
         ws,

@@ -57,6 +57,7 @@ def _gallery(ws, item_key, finding, owner, errors=(), status=200):  # type: igno
         target_name=target_name,
         target_value=target_value,
         upload_errors=list(errors),
+        signed=ws.is_signed(),
     )
     return html, status
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
+PATIENCE_MS = 30_000
 CHROMIUM = os.environ.get("AUDITKIT_CHROMIUM", "/usr/bin/chromium")
 OUTPUT_DIR = Path(__file__).resolve().parents[2] / "test-output" / "browser"
 # Without these, Chromium phones home at start; this machine's network refuses it anyway.
@@ -42,7 +43,9 @@ def _chromium_or_skip() -> str:
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     executable = _chromium_or_skip()
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=PATIENCE_MS)
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
@@ -81,6 +84,8 @@ def live_cb(cb_app, seeded) -> Iterator[LiveServer]:  # type: ignore[no-untyped-
 def page(browser, request):  # type: ignore[no-untyped-def]
     """A fresh browser context whose every request is logged in `page.requests_seen`."""
     context = browser.new_context()
+    # Tests wait on what a user would see; on a busy 2-core machine that can take a while.
+    context.set_default_timeout(PATIENCE_MS)
     page = context.new_page()
     page.requests_seen = []
     page.on("request", lambda r: page.requests_seen.append(r.url))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 from PIL import Image
 
@@ -31,26 +31,6 @@ def block_outside_requests(context) -> list[str]:  # type: ignore[no-untyped-def
 
     context.route("**/*", handle)
     return aborted
-
-
-def form_post(page, path_part: str, **fields: str):  # type: ignore[no-untyped-def]
-    """Wait for the POST to `path_part` whose form carries these values (the last autosave).
-
-    Every autosave sends the whole form, so waiting for the final values waits for the
-    request that saved them, whatever earlier (debounced or `change`) requests went first.
-    """
-
-    def wanted(response) -> bool:  # type: ignore[no-untyped-def]
-        request = response.request
-        if request.method != "POST" or path_part not in request.url:
-            return False
-        form = parse_qs(request.post_data or "", keep_blank_values=True)
-        return all(
-            (form.get(name) or [""])[-1].replace("\r\n", "\n") == value
-            for name, value in fields.items()
-        )
-
-    return page.expect_response(wanted)
 
 
 def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import pytest
+from playwright.sync_api import expect
 
 from auditkit.demo import DEMO_PASSWORD
 
@@ -22,8 +23,7 @@ def test_field_app_renders_with_local_htmx_and_no_outside_requests(page, live_fi
     assert page.evaluate("typeof window.htmx") == "object"
     assert page.evaluate("htmx.version").startswith("2.0.")
     page.get_by_role("link", name="Brightwater Components").click()
-    page.wait_for_load_state("networkidle")
-    assert "Tilburg warehouse" in page.content()
+    expect(page.get_by_text("Tilburg warehouse").first).to_be_visible()
     assert any(u.endswith("/static/vendor/htmx.min.js") for u in page.requests_seen)
     assert _hosts(page.requests_seen) == {"127.0.0.1"}
 
@@ -33,11 +33,10 @@ def test_cb_app_sign_in_and_dashboard(page, live_cb) -> None:  # type: ignore[no
     page.fill("#username", "planner")
     page.fill("#password", DEMO_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state("networkidle")
-    assert page.locator("#audit-list").get_by_text("Brightwater Components").is_visible()
+    expect(page.locator("#audit-list").get_by_text("Brightwater Components")).to_be_visible()
     assert page.evaluate("typeof window.htmx") == "object"
     page.get_by_role("link", name="Brightwater Components").first.click()
-    assert page.locator("#team-list").get_by_text("Anna de Vries").is_visible()
+    expect(page.locator("#team-list").get_by_text("Anna de Vries")).to_be_visible()
     assert _hosts(page.requests_seen) == {"127.0.0.1"}
 
 
@@ -46,5 +45,5 @@ def test_wrong_password_shows_message_and_keeps_username(page, live_cb) -> None:
     page.fill("#username", "planner")
     page.fill("#password", "wrong")
     page.get_by_role("button", name="Sign in").click()
-    assert page.locator("#login-error").is_visible()
+    expect(page.locator("#login-error")).to_be_visible()
     assert page.input_value("#username") == "planner"

@@ -52,18 +52,36 @@
     });
   }
 
-  /* ---- Save state: show "Saving…" and keep failures visible. ---- */
+  /* ---- Save state: "Saved" only when nothing typed is still waiting to be saved. ----
+     Every edit of an autosaving form counts up `data-edits`; a request remembers the count it
+     carried. When its answer arrives after later edits, the server's "Saved" would be about
+     older values: the state says "Saving…" until the request with the last edit is answered
+     (hx-sync queues it). So a person, and a test, can wait for "Saved" and trust it. */
+  function edits(form) { return form.dataset.edits || "0"; }
+  function setState(form, text, kind) {
+    var state = form.querySelector(".save-state");
+    if (state) { state.textContent = text; state.className = "save-state " + kind; }
+  }
+  function markEdited(event) {
+    var form = event.target.form;
+    if (!form || !form.dataset.draft) return;
+    form.dataset.edits = String(Number(edits(form)) + 1);
+    setState(form, "Not saved yet…", "pending");
+  }
+  document.addEventListener("input", markEdited);
+  document.addEventListener("change", markEdited);
   document.addEventListener("htmx:beforeRequest", function (event) {
     var form = event.detail.elt.closest && event.detail.elt.closest("form[data-draft]");
     if (!form) return;
-    var state = form.querySelector(".save-state");
-    if (state) { state.textContent = "Saving…"; state.className = "save-state saving"; }
+    if (event.detail.xhr) event.detail.xhr.auditkitEdits = edits(form);
+    setState(form, "Saving…", "saving");
   });
   document.addEventListener("htmx:afterRequest", function (event) {
     var form = event.detail.elt.closest && event.detail.elt.closest("form[data-draft]");
     if (!form) return;
     var xhr = event.detail.xhr;
     if (xhr && xhr.status >= 200 && xhr.status < 300) {
+      if (xhr.auditkitEdits !== edits(form)) setState(form, "Saving…", "saving");
       clearDrafts(form);
       form.querySelector("input[name=confirm_void]") && (form.querySelector("input[name=confirm_void]").value = "0");
     } else if (!xhr || xhr.status === 0 || xhr.status >= 500) {
