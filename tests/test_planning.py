@@ -45,20 +45,20 @@ def test_editing_a_checklist_file_never_changes_an_audit_in_progress(
     # The first words sit on one line in the file, however the YAML folds the rest.
     edited = path.read_text().replace(original[:40], "Rewritten after the audit began: ", 1)
     assert edited != path.read_text()
-    path.write_text(edited.replace('version: "1.0.0"', 'version: "1.1.0"', 1))
+    path.write_text(edited.replace('version: "1.1.0"', 'version: "1.2.0"', 1))
 
     with factory.begin() as session:
         audit = session.get(Audit, audit_id)
         pin_checklists(session, audit, ["iso9001-2015", "iso14001-2015"])  # no re-pin
         assert [(c.checklist_id, c.content_sha256) for c in audit.checklists] == before
-        assert [c.checklist_version for c in audit.checklists] == ["1.0.0", "1.0.0"]
+        assert [c.checklist_version for c in audit.checklists] == ["1.1.0", "1.1.0"]
         question = pinned_checklists(audit)[0].question("7.2/1")
         assert question is not None and question.text == original
 
     with factory.begin() as session:
         fresh = _audit(session)
         pin_checklists(session, fresh, ["iso9001-2015"])
-        assert fresh.checklists[0].checklist_version == "1.1.0"
+        assert fresh.checklists[0].checklist_version == "1.2.0"
         assert fresh.checklists[0].content_sha256 != before[0][1]
 
 

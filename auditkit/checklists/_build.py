@@ -29,9 +29,11 @@ LEVEL_KEY_RE = re.compile(r"[a-z][a-z0-9_]*")
 
 FILE_KEYS = (
     "id", "kind", "standard", "edition", "amendment", "title", "language", "version",
-    "unconfirmed", "levels", "clauses",
+    "unconfirmed", "levels", "level_mapping", "clauses",
 )  # fmt: skip
 LEVEL_KEYS = ("key", "name", "must", "supplementary", "supplementary_min")
+LEVEL_MAPPING_CONFIRMED = "confirmed"
+LEVEL_MAPPINGS = (LEVEL_MAPPING_CONFIRMED, "unconfirmed")
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,7 @@ class Header:
     version: str
     unconfirmed: tuple[str, ...]
     levels: tuple[Level, ...]
+    level_mapping_confirmed: bool
     clauses: tuple[Clause, ...]
 
 
@@ -87,6 +90,7 @@ def build(root: Node, reader: NodeReader, expected_id: str | None) -> Header | N
     )
     unconfirmed = reader.text_list(fields, "unconfirmed", required=False)
     levels, level_fields = _levels(ctx, fields)
+    level_mapping_confirmed = _level_mapping(ctx, fields)
     clauses = read_clauses(ctx, reader.sequence(fields, "clauses", required=True), None)
     clauses_node = fields.get("clauses")
     if isinstance(clauses_node, SequenceNode) and not clauses_node.value:
@@ -98,7 +102,7 @@ def build(root: Node, reader: NodeReader, expected_id: str | None) -> Header | N
     assert checklist_id and standard and edition and title and language and version
     return Header(
         checklist_id, ctx.kind, standard, edition, amendment, title, language, version,
-        unconfirmed, levels, clauses,
+        unconfirmed, levels, level_mapping_confirmed, clauses,
     )  # fmt: skip
 
 
@@ -142,6 +146,23 @@ def _levels(ctx: Context, fields: Fields) -> tuple[tuple[Level, ...], dict[str, 
     if len(levels) == len(items):
         ctx.level_keys = tuple(level.key for level in levels)
     return tuple(levels), by_key
+
+
+def _level_mapping(ctx: Context, fields: Fields) -> bool:
+    """True when a VCA file says its must/supplementary mapping is confirmed (required for VCA)."""
+    reader = ctx.reader
+    node = fields.get("level_mapping")
+    if ctx.kind != KIND_VCA:
+        if node is not None:
+            reader.error(node, "checklist: 'level_mapping' is only for VCA checklists (kind: vca)")
+        return False
+    value = reader.text(fields, "level_mapping")
+    if value is not None and value not in LEVEL_MAPPINGS:
+        reader.error(
+            fields.values["level_mapping"],
+            f"checklist: 'level_mapping' must be {' or '.join(LEVEL_MAPPINGS)}, found '{value}'",
+        )
+    return value == LEVEL_MAPPING_CONFIRMED
 
 
 def _check_level_counts(

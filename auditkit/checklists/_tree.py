@@ -1,4 +1,4 @@
-"""The clause tree of a checklist file: clauses, numbering, hs keys and questions.
+"""The clause tree of a checklist file: clauses, numbering, hs keys, untitled paragraphs, questions.
 
 Part of the loader: every problem is recorded on the context's reader, never raised.
 """
@@ -27,18 +27,19 @@ from auditkit.checklists.model import (
 NUMBER_RE = re.compile(r"(?:0|[1-9]\d*|[A-Z])(?:\.(?:0|[1-9]\d*))*")
 COUNTER = r"[1-9]\d*"
 CLAUSE_KEYS = (
-    "number", "title", "auditable", "hs", "not_applicable_allowed", "notes", "unconfirmed",
-    "children", "questions",
+    "number", "title", "untitled", "auditable", "hs", "not_applicable_allowed", "notes",
+    "unconfirmed", "children", "questions",
 )  # fmt: skip
 QUESTION_KEYS = ("id", "text", "guidance", "evidence", "levels", "na_allowed", "unconfirmed")
 
 
 @dataclass(frozen=True)
 class Parent:
-    """The enclosing clause: its number (None when invalid) and hs key."""
+    """The enclosing clause: its number (None when invalid), hs key and whether it is auditable."""
 
     number: str | None
     hs: str | None
+    auditable: bool = False
 
 
 @dataclass
@@ -144,6 +145,30 @@ def _check_hs(ctx: Context, fields: Fields, hs: str, parent: Parent | None) -> N
         )
 
 
+def _check_untitled(ctx: Context, fields: Fields, auditable: bool, parent: Parent | None) -> None:
+    """An untitled paragraph is a citable number under the auditable clause that asks for it."""
+    reader = ctx.reader
+    where = fields.where
+    problems = {
+        "title": "has no 'title' (never invent one for a paragraph the standard leaves untitled)",
+        "auditable": "is not auditable: its parent clause carries the questions",
+        "questions": "has no questions: put them on its parent clause",
+        "children": "has no children",
+    }
+    key_lines = {str(k.value): line_of(k) for k, _ in fields.node.value}
+    for key, problem in problems.items():
+        if key in fields.values and (key != "auditable" or auditable):
+            reader.error(key_lines[key], f"{where}: an untitled clause {problem}")
+    if parent is None:
+        reader.error(fields.node, f"{where}: a top-level clause cannot be untitled (use 'title')")
+    elif parent.number is not None and not parent.auditable:
+        reader.error(
+            fields.node,
+            f"{where}: an untitled clause belongs under an auditable clause, but its parent "
+            f"{parent.number} is not auditable",
+        )
+
+
 def _clause(ctx: Context, node: Node, parent: Parent | None) -> Clause | None:
     reader = ctx.reader
     peeked = peek(node, "number")
@@ -155,7 +180,8 @@ def _clause(ctx: Context, node: Node, parent: Parent | None) -> Clause | None:
     number = reader.text(fields, "number", pattern=NUMBER_RE, hint=hint)
     if number is not None and not _check_number(ctx, fields, number, parent):
         number = None
-    title = reader.text(fields, "title")
+    untitled = reader.flag(fields, "untitled")
+    title = "" if untitled else reader.text(fields, "title")
     auditable = reader.flag(fields, "auditable")
     hs = reader.text(fields, "hs", required=False)
     if hs is not None:
@@ -163,22 +189,24 @@ def _clause(ctx: Context, node: Node, parent: Parent | None) -> Clause | None:
     not_applicable_allowed = reader.flag(fields, "not_applicable_allowed")
     notes = reader.text(fields, "notes", required=False)
     unconfirmed = reader.text(fields, "unconfirmed", required=False)
-    children = read_clauses(ctx, reader.sequence(fields, "children"), Parent(number, hs))
+    children = read_clauses(ctx, reader.sequence(fields, "children"), Parent(number, hs, auditable))
     question_nodes = reader.sequence(fields, "questions")
     questions = tuple(
         q for q in (_question(ctx, n, number) for n in question_nodes) if q is not None
     )
     questions_node = fields.get("questions")
     malformed = questions_node is not None and not isinstance(questions_node, SequenceNode)
-    if auditable and not question_nodes and not malformed:  # a malformed list is reported already
+    if untitled:
+        _check_untitled(ctx, fields, auditable, parent)
+    elif auditable and not question_nodes and not malformed:  # a malformed list: reported already
         reader.error(node, f"{where}: auditable clause without questions")
-    if not auditable and question_nodes:
+    elif not auditable and question_nodes:
         reader.error(node, f"{where}: has questions but is not auditable (add 'auditable: true')")
     if number is None or title is None:
         return None
     return Clause(
         number, title, auditable, hs, not_applicable_allowed, notes, unconfirmed, children,
-        questions, line_of(node),
+        questions, untitled, line_of(node),
     )  # fmt: skip
 
 

@@ -46,16 +46,27 @@ _TABLE: tuple[tuple[str, str | None, str | None], ...] = (
     ("support.competence", "7.2", "7.2"),
     ("support.awareness", "7.3", "7.3"),
     ("support.communication", "7.4", "7.4"),
+    ("support.communication.general", "7.4.1", None),  # ISO 14001 and 45001
+    ("support.communication.internal", "7.4.2", None),  # ISO 14001 and 45001
+    ("support.communication.external", "7.4.3", None),  # ISO 14001 and 45001
     ("support.documented-information", "7.5", "7.5"),
     ("support.documented-information.general", "7.5.1", "7.5.1"),
     ("support.documented-information.creating", "7.5.2", "7.5.2"),
     ("support.documented-information.control", "7.5.3", "7.5.3"),
     ("operation", "8", "8"),
     ("operation.planning-control", "8.1", "8.1"),
+    ("operation.emergency", "8.2", None),  # ISO 14001 and 45001; ISO 9001 8.2 is something else
     ("performance", "9", "9"),
     ("performance.monitoring", "9.1", "9.1"),
+    ("performance.monitoring.general", "9.1.1", None),
+    ("performance.monitoring.compliance", "9.1.2", None),  # ISO 14001 and 45001, not ISO 9001
     ("performance.internal-audit", "9.2", "9.2"),
+    ("performance.internal-audit.general", "9.2.1", "9.2.1"),
+    ("performance.internal-audit.programme", "9.2.2", "9.2.2"),
     ("performance.management-review", "9.3", "9.3"),
+    ("performance.management-review.general", "9.3.1", "9.3.1"),  # ISO 9001 among the 2015 family
+    ("performance.management-review.inputs", "9.3.2", "9.3.2"),
+    ("performance.management-review.outputs", "9.3.3", "9.3.3"),  # "results" in ISO/IEC 27001
     ("improvement", "10", "10"),
     ("improvement.general", "10.1", None),
     ("improvement.nonconformity", "10.2", "10.2"),

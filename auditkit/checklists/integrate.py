@@ -8,6 +8,9 @@ Order: the first checklist's order. A node that only a later checklist has goes 
 holding its preceding sibling in that checklist (45001 5.4 after the shared 5.3; 27001 Annex A after
 clause 10); nodes inserted there earlier by other later checklists stay before it, so the result
 follows the order of `checklists`. The merge is a pure function of its input: deterministic.
+
+A paragraph a standard numbers without a title (ISO 9001 9.2.2) is a node too, so that a finding can
+cite it; where no standard asks questions there, the node is `citation_only`.
 """
 
 from __future__ import annotations
@@ -24,7 +27,13 @@ class ClauseRef:
 
     checklist_id: str
     number: str
-    title: str
+    title: str  # "" when untitled
+    untitled: bool = False
+
+    @property
+    def label(self) -> str:
+        """`9.2.2 Internal audit programme`, or just `9.2.2` for an untitled paragraph."""
+        return f"{self.number} {self.title}" if self.title else self.number
 
 
 @dataclass(frozen=True)
@@ -63,14 +72,17 @@ class IntegratedNode:
 
     @property
     def title(self) -> str:
-        """The title in the first checklist that has this clause."""
-        return self.refs[0].title
+        """The first title among the checklists that have this clause; "" when all are untitled."""
+        return next((ref.title for ref in self.refs if ref.title), "")
 
     @property
     def label(self) -> str:
-        """`7.2 Competence`, or `10.3 / 10.1 Continual improvement` when the numbers differ."""
-        numbers = list(dict.fromkeys(ref.number for ref in self.refs))
-        return f"{' / '.join(numbers)} {self.title}"
+        """`7.2 Competence`, or `10.3 / 10.1 Continual improvement` when the numbers differ.
+
+        Just the number (`9.2.2`) when every standard leaves the paragraph untitled.
+        """
+        numbers = " / ".join(dict.fromkeys(ref.number for ref in self.refs))
+        return f"{numbers} {self.title}" if self.title else numbers
 
     @property
     def shared(self) -> bool:
@@ -81,6 +93,18 @@ class IntegratedNode:
     def auditable(self) -> bool:
         """True when any checklist asks questions here."""
         return bool(self.question_groups)
+
+    @property
+    def citation_only(self) -> bool:
+        """True for an untitled paragraph with nothing to ask: findings cite it, pages hide it.
+
+        That is a node with no questions and no children whose every standard leaves it untitled.
+        """
+        return (
+            not self.question_groups
+            and not self.children
+            and all(ref.untitled for ref in self.refs)
+        )
 
     def iter_questions(self) -> Iterator[IntegratedQuestion]:
         """This node's questions, checklist by checklist."""
@@ -144,7 +168,10 @@ class _Draft:
             for checklist, clause in self.sources
             if clause.questions
         )
-        refs = tuple(ClauseRef(c.id, clause.number, clause.title) for c, clause in self.sources)
+        refs = tuple(
+            ClauseRef(c.id, clause.number, clause.title, clause.untitled)
+            for c, clause in self.sources
+        )
         children = tuple(child.freeze() for child in self.children)
         return IntegratedNode(key, self.hs, refs, children, groups)
 

@@ -67,6 +67,7 @@ def parse_checklist(text: str, path: str) -> Checklist:
         version=header.version,
         unconfirmed=header.unconfirmed,
         levels=header.levels,
+        level_mapping_confirmed=header.level_mapping_confirmed,
         clauses=header.clauses,
         content_hash=hashlib.sha256(text.encode("utf-8")).hexdigest(),
         source_path=path,

@@ -47,7 +47,11 @@ class Question:
 
 @dataclass(frozen=True)
 class Clause:
-    """A numbered clause of a standard (or a VCA chapter), with sub-clauses and questions."""
+    """A numbered clause of a standard (or a VCA chapter), with sub-clauses and questions.
+
+    An untitled clause is a paragraph the standard numbers without a heading (ISO 9001 9.2.2): a
+    node a finding can cite, with an empty title, no questions and no children.
+    """
 
     number: str
     title: str
@@ -58,12 +62,13 @@ class Clause:
     unconfirmed: str | None = None
     children: tuple[Clause, ...] = ()
     questions: tuple[Question, ...] = ()
+    untitled: bool = False
     line: int = 0
 
     @property
     def label(self) -> str:
-        """Number and title, as shown to the auditor: `7.2 Competence`."""
-        return f"{self.number} {self.title}"
+        """Number and title as shown to the auditor, `7.2 Competence`; `9.2.2` when untitled."""
+        return self.number if self.untitled else f"{self.number} {self.title}"
 
 
 @dataclass(frozen=True)
@@ -111,6 +116,7 @@ class Checklist:
     amendment: str | None = None
     unconfirmed: tuple[str, ...] = ()
     levels: tuple[Level, ...] = ()
+    level_mapping_confirmed: bool = False  # VCA: `level_mapping: confirmed`; False otherwise
 
     @property
     def is_vca(self) -> bool:

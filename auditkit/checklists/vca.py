@@ -13,6 +13,9 @@ Rules (DOMAIN.md 4.4), with the thresholds taken from the checklist's `levels` d
   `na_allowed` it simply does not count towards the threshold.
 - A question that is missing from the answers, answered None or "not_audited" is unanswered: an
   unanswered must-question means the level does not pass (the reason says so).
+- A checklist whose file says `level_mapping: unconfirmed` gives provisional results: which
+  questions are must or supplementary at a level has not been checked against the SSVV publication,
+  so every level's result has `provisional` set and its first reason says so.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ NOT_APPLICABLE = "not_applicable"
 NOT_AUDITED = "not_audited"
 VERDICTS = (CONFORMING, NONCONFORMITY, OBSERVATION, OFI, NOT_APPLICABLE, NOT_AUDITED)
 PASSING_VERDICTS = frozenset({CONFORMING, OBSERVATION, OFI})
+PROVISIONAL_REASON = "Provisional: the level mapping of this checklist is not confirmed."
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,7 @@ class LevelResult:
     supplementary_passed: int
     supplementary_required: int
     supplementary_total: int = 0
+    provisional: bool = False  # the checklist's level mapping is not confirmed
 
 
 def _passes(question: Question, verdict: str | None) -> bool:
@@ -70,7 +75,8 @@ def _check_answers(checklist: Checklist, answers: Mapping[str, str | None]) -> N
 def _score_level(
     checklist: Checklist, level: Level, answers: Mapping[str, str | None]
 ) -> LevelResult:
-    reasons: list[str] = []
+    provisional = not checklist.level_mapping_confirmed
+    reasons: list[str] = [PROVISIONAL_REASON] if provisional else []
     failed: list[str] = []
     unanswered: list[str] = []
     must_count = 0
@@ -118,6 +124,7 @@ def _score_level(
         supplementary_passed=supplementary_passed,
         supplementary_required=level.supplementary_min,
         supplementary_total=supplementary_total,
+        provisional=provisional,
     )
 
 

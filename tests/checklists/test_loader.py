@@ -59,7 +59,8 @@ clauses:
             evidence: [training records]
 """
 
-# A valid VCA checklist: 9-13 level star1, 14-18 level star2, 28 and 33 the questions' levels.
+# A valid VCA checklist: 8 level_mapping, 10-14 level star1, 15-19 level star2, 29 and 34 the
+# questions' levels.
 VALID_VCA = """\
 id: scheme-2017
 kind: vca
@@ -68,6 +69,7 @@ edition: "2017/6.0"
 title: Demo scheme
 language: en
 version: "1.0.0"
+level_mapping: confirmed
 levels:
   - key: star1
     name: "VCA*"
@@ -157,6 +159,127 @@ def test_vca_file_loads_levels_and_flags(tmp_path: Path) -> None:
         ("star2", 2, 0, 0),
     ]
     assert dict(checklist.question("1.2").levels) == {"star1": "supplementary", "star2": "must"}
+    assert checklist.level_mapping_confirmed
+
+
+def test_vca_level_mapping_can_be_unconfirmed(tmp_path: Path) -> None:
+    text = _broken(VALID_VCA, ("level_mapping: confirmed", "level_mapping: unconfirmed"))
+    checklist = load_checklist(_write(tmp_path, text, "scheme-2017.yaml"))
+    assert not checklist.level_mapping_confirmed
+
+
+def test_level_mapping_is_only_for_vca(tmp_path: Path) -> None:
+    path = _write(tmp_path, _broken(VALID, ("clauses:\n", "level_mapping: confirmed\nclauses:\n")))
+    assert _errors(path) == [
+        f"{path}:7: checklist: 'level_mapping' is only for VCA checklists (kind: vca)"
+    ]
+
+
+# VALID with two untitled paragraphs under the auditable 7.2: 39 clause 7.2.1, 41 clause 7.2.2;
+# 42 is the last line.
+UNTITLED = (
+    VALID
+    + """\
+        children:
+          - number: "7.2.1"
+            untitled: true
+          - number: "7.2.2"
+            untitled: true
+"""
+)
+
+
+def test_untitled_paragraphs_are_citable_clauses_without_title_or_questions(
+    tmp_path: Path,
+) -> None:
+    checklist = load_checklist(_write(tmp_path, UNTITLED))
+    paragraph = checklist.clause("7.2.2")
+    assert paragraph is not None and paragraph.line == 41
+    assert (paragraph.untitled, paragraph.title, paragraph.label) == (True, "", "7.2.2")
+    assert not paragraph.auditable and paragraph.questions == () and paragraph.children == ()
+    assert [c.number for c in checklist.clause("7.2").children] == ["7.2.1", "7.2.2"]
+    assert checklist.clause("7.2").label == "7.2 Competence"
+    assert not checklist.clause("7.2").untitled
+    counts = checklist.counts()
+    assert (counts.clauses, counts.auditable, counts.questions) == (6, 2, 3)
+
+
+BROKEN_UNTITLED = [
+    pytest.param(
+        [
+            (
+                '"7.2.1"\n            untitled: true',
+                '"7.2.1"\n            untitled: true\n            title: General',
+            )
+        ],
+        41,
+        "clause 7.2.1: an untitled clause has no 'title' (never invent one for a paragraph the "
+        "standard leaves untitled)",
+        id="title",
+    ),
+    pytest.param(
+        [
+            (
+                '"7.2.1"\n            untitled: true',
+                '"7.2.1"\n            untitled: true\n            auditable: true',
+            )
+        ],
+        41,
+        "clause 7.2.1: an untitled clause is not auditable: its parent clause carries the "
+        "questions",
+        id="auditable",
+    ),
+    pytest.param(
+        [
+            (
+                '"7.2.1"\n            untitled: true',
+                '"7.2.1"\n            untitled: true\n            questions:\n'
+                '              - {id: "7.2.1/1", text: Asked?, guidance: Probe., evidence: [x]}',
+            )
+        ],
+        41,
+        "clause 7.2.1: an untitled clause has no questions: put them on its parent clause",
+        id="questions",
+    ),
+    pytest.param(
+        [
+            (
+                '"7.2.1"\n            untitled: true',
+                '"7.2.1"\n            untitled: true\n            children:\n'
+                '              - {number: "7.2.1.1", title: Deeper}',
+            )
+        ],
+        41,
+        "clause 7.2.1: an untitled clause has no children",
+        id="children",
+    ),
+    pytest.param(
+        [('  - number: "7"\n', '      - number: "4.2"\n        untitled: true\n  - number: "7"\n')],
+        25,
+        "clause 4.2: an untitled clause belongs under an auditable clause, but its parent 4 is not "
+        "auditable",
+        id="parent-not-auditable",
+    ),
+    pytest.param(
+        [
+            (
+                '"7.2.2"\n            untitled: true\n',
+                '"7.2.2"\n            untitled: true\n  - number: "8"\n    untitled: true\n',
+            )
+        ],
+        43,
+        "clause 8: a top-level clause cannot be untitled (use 'title')",
+        id="top-level",
+    ),
+]
+
+
+@pytest.mark.parametrize(("edits", "line", "message"), BROKEN_UNTITLED)
+def test_broken_untitled_paragraph_gives_one_error(
+    tmp_path: Path, edits: list[tuple[str, str]], line: int, message: str
+) -> None:
+    path = _write(tmp_path, _broken(UNTITLED, *edits))
+    assert _errors(path) == [f"{path}:{line}: {message}"]
 
 
 BROKEN_MANAGEMENT_SYSTEM = [
@@ -277,13 +400,13 @@ def test_broken_file_reports_path_line_and_message(
 BROKEN_VCA = [
     pytest.param(
         [("{star1: supplementary, star2: must}", "{star1: optional, star2: must}")],
-        33,
+        34,
         "question 1.2: level 'star1' has unknown flag 'optional': use must, supplementary, none",
         id="unknown-level-flag",
     ),
     pytest.param(
         [("must: 2", "must: 3")],
-        16,
+        17,
         "level star2: 'must' is 3 but 2 questions are flagged must",
         id="must-count-mismatch",
     ),
@@ -292,27 +415,39 @@ BROKEN_VCA = [
             ("supplementary: 1\n", "supplementary: 0\n"),
             ("supplementary_min: 1", "supplementary_min: 0"),
         ],
-        12,
+        13,
         "level star1: 'supplementary' is 0 but 1 questions are flagged supplementary",
         id="supplementary-count-mismatch",
     ),
     pytest.param(
         [("supplementary_min: 1", "supplementary_min: 2")],
-        13,
+        14,
         "level star1: supplementary_min (2) is more than supplementary (1)",
         id="threshold-above-supplementary",
     ),
     pytest.param(
         [("{star1: must, star2: must}", "{star1: must, star3: must}")],
-        28,
+        29,
         "question 1.1: levels: unknown key 'star3'",
         id="unknown-level-key",
     ),
     pytest.param(
         [('id: "1.1"', 'id: "1/1"')],
-        24,
+        25,
         "question 1/1: the id must be its clause number, '.' and a counter (e.g. '1.1')",
         id="vca-question-id",
+    ),
+    pytest.param(
+        [("level_mapping: confirmed\n", "")],
+        1,
+        "checklist: missing required key 'level_mapping'",
+        id="level-mapping-missing",
+    ),
+    pytest.param(
+        [("level_mapping: confirmed", "level_mapping: checked")],
+        8,
+        "checklist: 'level_mapping' must be confirmed or unconfirmed, found 'checked'",
+        id="level-mapping-unknown",
     ),
 ]
 

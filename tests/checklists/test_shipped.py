@@ -11,7 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from auditkit.checklists import integrate, load_all, shipped_checklists_dir, validate_paths
+from auditkit.checklists import (
+    HS_KEYS,
+    integrate,
+    load_all,
+    load_checklist,
+    shipped_checklists_dir,
+    validate_paths,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 SHIPPED = sorted(shipped_checklists_dir().glob("*.yaml"))
@@ -67,3 +74,21 @@ def test_loading_in_other_processes_gives_the_same_fingerprint() -> None:
             check=True,
         )
         assert json.loads(completed.stdout) == expected
+
+
+def test_readme_lists_exactly_the_hs_keys_of_the_loader() -> None:
+    readme = (REPO / "checklists" / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Harmonized-structure keys", 1)[1].split("\n## ", 1)[0]
+    listed = [
+        line.split("|")[1].strip().strip("`")
+        for line in section.splitlines()
+        if line.startswith("| `")
+    ]
+    assert listed == list(HS_KEYS)
+
+
+def test_iso45001_6_1_2_3_has_its_full_short_title() -> None:
+    iso45001 = load_checklist(shipped_checklists_dir() / "iso45001-2018.yaml")
+    assert iso45001.clause("6.1.2.3").title == (
+        "Assessment of OH&S opportunities and other opportunities for the OH&S management system"
+    )

@@ -7,7 +7,15 @@ from typing import Any
 import pytest
 import yaml
 
-from auditkit.checklists import Checklist, parse_checklist, score_vca
+from auditkit.checklists import (
+    Checklist,
+    load_checklist,
+    parse_checklist,
+    score_vca,
+    shipped_checklists_dir,
+)
+
+PROVISIONAL = "Provisional: the level mapping of this checklist is not confirmed."
 
 # question id -> (star1 flag, star2 flag, na_allowed)
 FLAGS: dict[str, tuple[str, str, bool]] = {
@@ -19,7 +27,7 @@ FLAGS: dict[str, tuple[str, str, bool]] = {
 }
 
 
-def vca_checklist(star2_supplementary_min: int = 1) -> Checklist:
+def vca_checklist(star2_supplementary_min: int = 1, level_mapping: str = "confirmed") -> Checklist:
     """A two-level VCA checklist, through the loader: star1 2 must; star2 3 must + 2 supp."""
 
     def question(question_id: str) -> dict[str, Any]:
@@ -52,6 +60,7 @@ def vca_checklist(star2_supplementary_min: int = 1) -> Checklist:
         "title": "Test scheme",
         "language": "en",
         "version": "1.0.0",
+        "level_mapping": level_mapping,
         "levels": [
             {"key": "star1", "name": "VCA*", "must": 2, "supplementary": 0, "supplementary_min": 0},
             {
@@ -181,3 +190,62 @@ def test_a_management_system_checklist_cannot_be_scored_as_vca() -> None:
     checklist = parse_checklist(yaml.safe_dump(data), "iso9001-2015.yaml")
     with pytest.raises(ValueError, match="not a VCA checklist"):
         score_vca(checklist, {})
+
+
+def test_a_confirmed_level_mapping_gives_final_results() -> None:
+    results = score_vca(vca_checklist(), all_conforming())
+    assert not any(result.provisional for result in results.values())
+    assert not any(PROVISIONAL in result.reasons for result in results.values())
+
+
+def test_an_unconfirmed_level_mapping_makes_every_level_provisional_and_says_so_once() -> None:
+    results = score_vca(
+        vca_checklist(level_mapping="unconfirmed"), all_conforming({"1.1": "nonconformity"})
+    )
+    for result in results.values():
+        assert result.provisional
+        assert result.reasons[0] == PROVISIONAL
+        assert result.reasons.count(PROVISIONAL) == 1
+    assert results["star1"].reasons == [PROVISIONAL, "Must-question 1.1 is a nonconformity."]
+    assert not results["star1"].passed  # provisional results still pass or fail by the rules
+
+
+def shipped_vca() -> Checklist:
+    return load_checklist(shipped_checklists_dir() / "vca-2017.yaml")
+
+
+def test_the_shipped_vca_mapping_is_unconfirmed_so_its_scores_are_provisional() -> None:
+    checklist = shipped_vca()
+    assert not checklist.level_mapping_confirmed
+    answers = {question.id: "conforming" for _, question in checklist.iter_items()}
+    results = score_vca(checklist, answers)
+    assert list(results) == ["star1", "star2", "petro"]
+    assert all(r.passed and r.provisional and r.reasons[0] == PROVISIONAL for r in results.values())
+
+
+def test_shipped_na_allowed_questions_are_must_questions_marked_unconfirmed() -> None:
+    checklist = shipped_vca()
+    allowed = [question for _, question in checklist.iter_items() if question.na_allowed]
+    assert [question.id for question in allowed] == ["3.4", "8.1", "10.1", "10.2", "10.3"]
+    for question in allowed:
+        assert "must" in question.levels.values(), question.id
+        assert "N/A permission" in (question.unconfirmed or ""), question.id
+        assert "SSVV" in (question.unconfirmed or ""), question.id
+
+
+def test_a_contractor_that_never_subcontracts_can_still_reach_vca_star2() -> None:
+    checklist = shipped_vca()
+    answers = {question.id: "conforming" for _, question in checklist.iter_items()}
+    answers.update({"10.1": "not_applicable", "10.2": "not_applicable"})
+    results = score_vca(checklist, answers)
+    assert results["star2"].passed and results["petro"].passed
+    assert results["star2"].failed_must == []
+
+
+def test_not_applicable_still_fails_a_shipped_must_question_without_permission() -> None:
+    checklist = shipped_vca()
+    answers = {question.id: "conforming" for _, question in checklist.iter_items()}
+    answers["2.1"] = "not_applicable"  # the RI&E always applies
+    results = score_vca(checklist, answers)
+    assert not any(result.passed for result in results.values())
+    assert all(result.failed_must == ["2.1"] for result in results.values())
