@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import uuid
+from typing import NoReturn
 
 import click
 from sqlalchemy import select
@@ -13,15 +14,31 @@ from auditkit.cli.apps import prepare_field
 from auditkit.config import field_settings, server_settings
 
 
+def fail(as_json: bool, code: str, message: str) -> NoReturn:
+    """End a command that could not do its work: exit 1 with the code and the sentence."""
+    if as_json:
+        click.echo(json.dumps({"ok": False, "error_code": code, "error": message}))
+        sys.exit(1)
+    raise click.ClickException(message)
+
+
 @click.command()
 @click.argument("url")
 @click.option("--username", prompt=True, help="Your CB username.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
-def login(url: str, username: str, password_stdin: bool) -> None:
-    """Link this laptop to the CB server at URL (online, once)."""
-    from sync.client.enrol import login as do_login
-    from sync.client.http import ServerUnreachable, SyncError
+@click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
+def login(url: str, username: str, password_stdin: bool, as_json: bool) -> None:
+    """Link this laptop to the CB server at URL (online, once), such as https://cb.example.org.
 
+    Exit 0 when linked, 1 when not (the reason says what to do; nothing was changed).
+    """
+    from sync.client.enrol import login as do_login
+    from sync.client.http import ServerUnreachable, SyncError, check_url
+
+    try:
+        check_url(url)  # before asking for the password
+    except ServerUnreachable as exc:
+        fail(as_json, exc.code, exc.message)
     password = (
         sys.stdin.readline().rstrip("\n")
         if password_stdin
@@ -31,7 +48,11 @@ def login(url: str, username: str, password_stdin: bool) -> None:
     try:
         credentials = do_login(field_settings().data_dir, url, username, password)
     except (SyncError, ServerUnreachable) as exc:
-        raise click.ClickException(str(exc)) from exc
+        fail(as_json, exc.code, exc.message)
+    if as_json:
+        linked = {"server_url": url, "username": credentials.username}
+        click.echo(json.dumps({"ok": True, **linked, "device_id": credentials.device_id}))
+        return
     click.echo(
         f"This laptop is linked to {url} as {credentials.username} "
         f"(device {credentials.device_id})."
@@ -85,8 +106,10 @@ def sync_command(as_json: bool) -> None:
 
     try:
         summary = sync_now(field_settings().data_dir, progress)
-    except (SyncError, SyncBusy) as exc:
-        raise click.ClickException(str(exc)) from exc
+    except SyncError as exc:
+        fail(as_json, exc.code, exc.message)
+    except SyncBusy as exc:
+        fail(as_json, "busy", f"{exc} Wait for it to finish, then try again.")
     if as_json:
         click.echo(json.dumps(summary.__dict__ | {"ok": summary.ok}, default=str))
     else:
@@ -104,6 +127,12 @@ def sync_command(as_json: bool) -> None:
             click.echo(f"Sync stopped: {summary.error}", err=True)
         elif summary.pending:
             click.echo(f"{summary.pending} changes are still waiting to be sent.", err=True)
+        if summary.photos_damaged:
+            click.echo(
+                f"{summary.photos_damaged} teammates' photos arrived damaged twice; "
+                "the next sync fetches them again.",
+                err=True,
+            )
         if summary.unsent_photos:
             click.echo(
                 f"{summary.unsent_photos} photos cannot be sent: their files are missing "

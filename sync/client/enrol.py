@@ -5,6 +5,7 @@ from __future__ import annotations
 import platform
 import uuid
 from pathlib import Path
+from typing import Any
 
 import requests
 from sqlalchemy import func, select
@@ -12,12 +13,22 @@ from sqlalchemy import func, select
 from auditkit.db import make_engine, make_session_factory
 from auditkit.models import LaptopIdentity, OutboxEntry, User
 from sync.client.credentials import Credentials
-from sync.client.http import TIMEOUT, ServerUnreachable, SyncError, error_from, version_headers
+from sync.client.http import (
+    TIMEOUT,
+    UNCHANGED,
+    SyncError,
+    check_url,
+    error_from,
+    network_error,
+    not_auditkit,
+    version_headers,
+)
 from sync.protocol import API_PREFIX
 
 
 def login(data_dir: Path, server_url: str, username: str, password: str) -> Credentials:
     """Register this laptop as a device of the auditor; store its tokens (mode 0600)."""
+    check_url(server_url)
     engine = make_engine(f"sqlite:///{data_dir / 'field.sqlite3'}")
     sessions = make_session_factory(engine)
     try:
@@ -40,10 +51,10 @@ def login(data_dir: Path, server_url: str, username: str, password: str) -> Cred
                 timeout=TIMEOUT,
             )
         except requests.RequestException as exc:
-            raise ServerUnreachable(f"The server at {server_url} did not answer: {exc}") from exc
+            raise network_error(exc, server_url, UNCHANGED) from exc
         if response.status_code != 200:
-            raise error_from(response)
-        body = response.json()
+            raise error_from(response, UNCHANGED)
+        body = _token_answer(response)
         user_id = uuid.UUID(body["user"]["id"])
         if owner is not None and owner != user_id and unsent:
             raise SyncError(
@@ -73,6 +84,19 @@ def login(data_dir: Path, server_url: str, username: str, password: str) -> Cred
     )
     credentials.save(data_dir)
     return credentials
+
+
+def _token_answer(response: requests.Response) -> dict[str, Any]:
+    """The body of a granted login; any other shape did not come from an auditkit server."""
+    try:
+        body = response.json()
+        uuid.UUID(body["user"]["id"])
+        if not all(isinstance(body[k], str) for k in ("access_token", "refresh_token")):
+            raise TypeError
+        body["user"]["username"], body["user"]["full_name"]  # noqa: B018 (present)
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise not_auditkit(response, UNCHANGED) from None
+    return body
 
 
 def logout(data_dir: Path, *, force: bool = False) -> bool:

@@ -35,7 +35,15 @@ from sync import protocol
 from sync.client import outbox
 from sync.client.apply_pull import PullApplier
 from sync.client.credentials import Credentials
-from sync.client.http import Api, ServerUnreachable, SyncError, error_from
+from sync.client.http import (
+    KEPT,
+    Api,
+    ServerUnreachable,
+    SyncError,
+    error_from,
+    network_error,
+    where,
+)
 
 Progress = Callable[[str, int, int], None]  # phase, done, total
 # Photos sent at once: on a fast link the server's fsyncs and each request's round trip
@@ -59,6 +67,7 @@ class Summary:
     pulled: int = 0
     photos_downloaded: int = 0
     bytes_downloaded: int = 0
+    photos_damaged: int = 0  # teammates' photos that arrived damaged twice: next run
     pending: int = 0
     unsent_photos: int = 0
     requests: int = 0
@@ -112,7 +121,10 @@ class SyncRun:
         except SyncError as exc:
             self.summary.error, self.summary.error_code = exc.message, exc.code
         except ServerUnreachable as exc:
-            self.summary.error, self.summary.error_code = str(exc), "unreachable"
+            self.summary.error, self.summary.error_code = exc.message, exc.code
+        except requests.RequestException as exc:  # a request outside Api's retries
+            failure = network_error(exc, self.api.credentials.server_url)
+            self.summary.error, self.summary.error_code = failure.message, failure.code
         finally:
             with self.sessions.begin() as session:
                 self.summary.pending = session.scalar(select(func.count(OutboxEntry.seq))) or 0
@@ -304,38 +316,112 @@ class SyncRun:
                 }
             )
         wanted = [(sha, size) for sha, size in wanted if not self.photos.exists(sha)]
-        for number, (sha, _size) in enumerate(wanted, start=1):
-            self._download(sha)
+        for number, (sha, size) in enumerate(wanted, start=1):
+            self._download(sha, size)
             self.progress("download", number, len(wanted))
 
-    def _download(self, sha: str) -> None:
+    def _download(self, sha: str, size: int) -> None:
+        """Fetch one photo into `.<sha>.download`, resuming it with Range after a cut.
+
+        Cuts are retried with the backoff and tries of a request (Api.call); after the last
+        the run stops, and the next one resumes from the partial file. A whole answer whose
+        bytes do not match the sha256 is fetched whole once more, then left for the next
+        run (the partial is dropped; photos already here are never touched).
+        """
         partial = self.photos.root / f".{sha}.download"
-        have = partial.stat().st_size if partial.exists() else 0
-        headers = {"Range": f"bytes={have}-"} if have else {}
-        response = self.api.call("GET", f"/blobs/{sha}", headers=headers, stream=True)
-        if response.status_code == 404:
-            return  # not on the server yet (a teammate has not synced it): next time
-        if response.status_code not in (200, 206):
-            raise error_from(response)
-        mode = "ab" if response.status_code == 206 else "wb"
         self.photos.root.mkdir(parents=True, exist_ok=True)
-        with open(partial, mode) as handle:
+        damaged = breaks = 0
+        while True:
+            have = partial.stat().st_size if partial.exists() else 0
+            if have and have >= size and self._keep(partial, sha):
+                return  # a whole partial from an earlier run
+            headers = {"Range": f"bytes={have}-"} if have else {}
+            response = self.api.call("GET", f"/blobs/{sha}", headers=headers, stream=True)
+            if response.status_code == 404:
+                return  # not on the server yet (a teammate has not synced it): next time
+            if response.status_code == 416 or not self._continues(response, have):
+                response.close()  # the server's copy does not go on from ours: start over
+                partial.unlink(missing_ok=True)
+                breaks += 1
+                if breaks >= self.api.attempts:
+                    raise self._kept_breaking(sha)
+                continue
+            if response.status_code not in (200, 206):
+                raise error_from(response)
             try:
-                for chunk in response.iter_content(64 * 1024):
-                    handle.write(chunk)
-                    self.summary.bytes_downloaded += len(chunk)
-            except requests.RequestException as exc:  # cut mid-body: resume with Range
-                raise ServerUnreachable(f"A photo download broke off: {exc}") from exc
+                whole = self._receive(response, partial, 0 if response.status_code == 200 else have)
+            except requests.RequestException:
+                whole = False  # cut mid-body: what arrived stays in the partial file
+            if not whole:
+                breaks += 1
+                if breaks >= self.api.attempts:
+                    raise self._kept_breaking(sha)
+                self.api.wait(breaks - 1)
+                continue
+            if self._keep(partial, sha):
+                return
+            partial.unlink(missing_ok=True)  # damaged on the way: fetch it whole again
+            damaged += 1
+            if damaged >= 2:
+                self.summary.photos_damaged += 1  # once more by the next run
+                return
+
+    @staticmethod
+    def _continues(response: requests.Response, have: int) -> bool:
+        """Whether a 206 goes on from byte `have` (a 200 is the whole photo: it restarts)."""
+        if response.status_code != 206:
+            return True
+        served = response.headers.get("Content-Range", "")  # "bytes 1000-4999/5000"
+        start = served.removeprefix("bytes ").split("-")[0]
+        return not start.isdigit() or int(start) == have  # (no header: the head was cut)
+
+    def _receive(self, response: requests.Response, partial: Path, start: int) -> bool:
+        """Write the answer's body at `start` of the partial file; True when it is whole.
+
+        A whole 200 replaces the partial; the file is only opened once bytes arrive, so an
+        answer without a body (cut inside its head) leaves the partial as it was.
+        """
+        received = 0
+        handle = None
+        try:
+            for chunk in response.iter_content(64 * 1024):
+                if handle is None:
+                    handle = open(partial, "ab" if start else "wb")  # noqa: SIM115
+                handle.write(chunk)
+                received += len(chunk)
+                self.summary.bytes_downloaded += len(chunk)
+        finally:
+            if handle is not None:
+                handle.close()
+            response.close()
+        # urllib3 raises on a body shorter than its Content-Length or its chunks say; an
+        # answer with neither (its head cut before them) may have lost its end unseen.
+        if "chunked" in response.headers.get("Transfer-Encoding", ""):
+            return True
+        length = response.headers.get("Content-Length", "")
+        if not length.isdigit():
+            return False
+        return received == int(length) or "Content-Encoding" in response.headers
+
+    def _keep(self, partial: Path, sha: str) -> bool:
+        """Store the partial file as the photo if its bytes match the sha256."""
         data = partial.read_bytes()
         if hashlib.sha256(data).hexdigest() != sha:
-            partial.unlink(missing_ok=True)  # damaged on the way: fetch it whole next time
-            return
+            return False
         self.photos.put(data, sha, checked=True)
         thumbnail = _thumbnail(data)
         if thumbnail:
             self.photos.put_thumbnail(thumbnail, sha)
         partial.unlink(missing_ok=True)
         self.summary.photos_downloaded += 1
+        return True
+
+    def _kept_breaking(self, sha: str) -> ServerUnreachable:
+        return ServerUnreachable(
+            f"The download of photo {sha[:12]}… from {where(self.api.credentials.server_url)} "
+            f"kept breaking off; the next sync goes on from where it stopped. Check your "
+            f"network, then run the command again; {KEPT}"
+        )
 
 
 def _thumbnail(data: bytes) -> bytes | None:
