@@ -61,3 +61,68 @@ def test_field_upgrade_skips_backup_when_current(tmp_path: Path) -> None:
     assert upgrade_field_database(database, tmp_path / "backups") is None  # new file
     assert upgrade_field_database(database, tmp_path / "backups") is None  # already current
     assert not (tmp_path / "backups").exists()
+
+
+def test_stored_recommendations_and_queued_changes_move_to_their_audit_types_values(
+    tmp_path: Path,
+) -> None:
+    database = tmp_path / "field.sqlite3"
+    upgrade(f"sqlite:///{database}", revision="0007")
+    org = uuid.uuid4().hex
+    audits = {kind: uuid.uuid4().hex for kind in ("surveillance", "stage2", "stage1", "vca")}
+    stamp = "2026-01-01 00:00:00"
+    with sqlite3.connect(database) as conn:
+        conn.execute(
+            "INSERT INTO organisations (id, name, legal_name, address, city, country,"
+            " sector_codes, created_at, updated_at) VALUES (?, 'A', 'A', '', '', '', '', ?, ?)",
+            (org, stamp, stamp),
+        )
+        for kind, audit_id in audits.items():
+            conn.execute(
+                "INSERT INTO audits (id, organisation_id, audit_type, status, status_version,"
+                " round, start_date, end_date, objectives, scope, criteria, remote_use, language,"
+                " created_at, updated_at, content_version) VALUES"
+                " (?, ?, ?, 'in_progress', 1, 1, '2026-01-05', '2026-01-06', '', '', '', '',"
+                " 'en', ?, ?, 0)",
+                (audit_id, org, "stage2" if kind == "vca" else kind, stamp, stamp),
+            )
+            conn.execute(
+                "INSERT INTO audit_closures (id, audit_id, recommendation, conclusion,"
+                " auditee_name, version, created_at, updated_at) VALUES"
+                " (?, ?, 'certify', '', '', 1, ?, ?)",
+                (uuid.uuid4().hex, audit_id, stamp, stamp),
+            )
+        conn.execute(
+            "INSERT INTO audit_checklists (audit_id, position, checklist_id, standard, edition,"
+            " checklist_version, content_sha256, content) VALUES (?, 0, 'vca-2017', 'VCA',"
+            " '2017/6.0', '1.0.0', ?, '')",
+            (audits["vca"], "0" * 64),
+        )
+        conn.execute(
+            "INSERT INTO findings (id, audit_id, local_number, grade, requirement,"
+            " objective_evidence, statement, extent, process, version, created_at, updated_at)"
+            " VALUES (?, ?, 1, 'minor', '', '', '', '', '', 1, ?, ?)",
+            (uuid.uuid4().hex, audits["vca"], stamp, stamp),
+        )
+        conn.execute(
+            "INSERT INTO outbox (mutation_id, name, audit_id, entity_id, payload, created_at)"
+            " VALUES (?, 'closure.set.v1', ?, 'x',"
+            ' \'{"recommendation": "certify_after_closure", "conclusion": "kept"}\', ?)',
+            (uuid.uuid4().hex, audits["surveillance"], stamp),
+        )
+    conn.close()
+
+    upgrade_field_database(database, tmp_path / "backups")
+
+    with sqlite3.connect(database) as conn:
+        stored = dict(
+            conn.execute("SELECT audit_id, recommendation FROM audit_closures").fetchall()
+        )
+        [payload] = conn.execute("SELECT payload FROM outbox").fetchone()
+        [grade] = conn.execute("SELECT grade FROM findings").fetchone()
+    conn.close()
+    assert stored[audits["surveillance"]] == "maintain"
+    assert stored[audits["stage2"]] == "certify"
+    assert stored[audits["stage1"]] == "ready_for_stage2"
+    assert '"maintain_after_closure"' in payload and '"kept"' in payload
+    assert grade == "deviation"

@@ -2,6 +2,7 @@
 
 from auditkit.models.audits import (
     Audit,
+    AuditActivity,
     AuditChecklist,
     AuditClosure,
     AuditTeamMember,
@@ -21,6 +22,7 @@ from auditkit.models.certification import (
     ReviewComment,
 )
 from auditkit.models.enums import (
+    ActivityMode,
     AuditStatus,
     AuditType,
     CertificateStatus,
@@ -28,8 +30,11 @@ from auditkit.models.enums import (
     DecisionOutcome,
     Grade,
     MeetingKind,
+    ObjectivesMet,
     Recommendation,
     Role,
+    ScopeFit,
+    SystemEffectiveness,
     TeamRole,
     Verdict,
 )
@@ -64,7 +69,9 @@ __all__ = [
     "SyncRejection",
     "SyncState",
     "UploadedBlob",
+    "ActivityMode",
     "Audit",
+    "AuditActivity",
     "AuditChecklist",
     "AuditClosure",
     "AuditEvent",
@@ -92,12 +99,15 @@ __all__ = [
     "Organisation",
     "OutboxEntry",
     "Photo",
+    "ObjectivesMet",
     "Recommendation",
     "Response",
     "ReviewComment",
     "Role",
     "SampledRecord",
+    "ScopeFit",
     "Site",
+    "SystemEffectiveness",
     "TeamRole",
     "User",
     "UserRole",

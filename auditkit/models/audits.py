@@ -12,10 +12,14 @@ from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
 from auditkit.models.base import Base, LaptopRecord, Timestamps
 from auditkit.models.enums import (
+    ActivityMode,
     AuditStatus,
     AuditType,
     MeetingKind,
+    ObjectivesMet,
     Recommendation,
+    ScopeFit,
+    SystemEffectiveness,
     TeamRole,
     db_enum,
 )
@@ -23,6 +27,8 @@ from auditkit.models.enums import (
 if TYPE_CHECKING:
     from auditkit.models.findings import Finding, Photo, Response
     from auditkit.models.parties import Organisation, Site, User
+
+VCA_STANDARD = "VCA"  # the `standard` of a VCA checklist file
 
 audit_sites = Table(
     "audit_sites",
@@ -56,6 +62,8 @@ class Audit(Base, Timestamps):
     planned_days: Mapped[Decimal | None] = mapped_column(Numeric(5, 1))
     remote_use: Mapped[str] = mapped_column(Text, default="")
     language: Mapped[str] = mapped_column(String(10), default="en")
+    # VCA: the level the contractor applies for ("star1", "star2", "petro"); None otherwise.
+    vca_level: Mapped[str | None] = mapped_column(String(20))
 
     organisation: Mapped[Organisation] = relationship(back_populates="audits")
     sites: Mapped[list[Site]] = relationship(secondary=audit_sites, order_by="Site.name")
@@ -72,6 +80,16 @@ class Audit(Base, Timestamps):
     @property
     def lead(self) -> AuditTeamMember | None:
         return next((m for m in self.team if m.role == TeamRole.LEAD), None)
+
+    @property
+    def covers_vca(self) -> bool:
+        """True when a VCA checklist is pinned (its findings are deviations)."""
+        return any(c.standard == VCA_STANDARD for c in self.checklists)
+
+    @property
+    def covers_management_system(self) -> bool:
+        """True when an ISO management-system standard is pinned."""
+        return any(c.standard != VCA_STANDARD for c in self.checklists)
 
 
 class AuditChecklist(Base):
@@ -145,9 +163,25 @@ class AuditClosure(Base, LaptopRecord):
     unresolved_issues: Mapped[str] = mapped_column(Text, default="")
     marks_use: Mapped[str] = mapped_column(Text, default="")
     previous_nc_verification: Mapped[str] = mapped_column(Text, default="")
+    # The statements of 17021-1 9.4.8.3, each a choice and the evidence behind it.
+    system_effectiveness: Mapped[SystemEffectiveness | None] = mapped_column(
+        db_enum(SystemEffectiveness, "system_effectiveness")
+    )
+    effectiveness_summary: Mapped[str] = mapped_column(Text, default="")
+    internal_audit_evidence: Mapped[str] = mapped_column(Text, default="")
+    management_review_evidence: Mapped[str] = mapped_column(Text, default="")
+    scope_fit: Mapped[ScopeFit | None] = mapped_column(db_enum(ScopeFit, "scope_fit"))
+    scope_note: Mapped[str] = mapped_column(Text, default="")
+    objectives_met: Mapped[ObjectivesMet | None] = mapped_column(
+        db_enum(ObjectivesMet, "objectives_met")
+    )
+    objectives_note: Mapped[str] = mapped_column(Text, default="")
     signed_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     signed_at: Mapped[datetime | None]
     signed_content_sha256: Mapped[str | None] = mapped_column(String(64))
+    # Which content digest the signature used (auditkit.capture.digest): one made before the
+    # digest covered more still verifies against the content it covered.
+    digest_version: Mapped[int] = mapped_column(default=1)
     auditee_name: Mapped[str] = mapped_column(String(200), default="")
     auditee_acknowledged_at: Mapped[datetime | None]
 
@@ -173,3 +207,21 @@ class SampledRecord(Base, LaptopRecord):
     record_type: Mapped[str] = mapped_column(String(200), default="")
     record_date: Mapped[date | None]
     reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class AuditActivity(Base, LaptopRecord):
+    """The register of actual audit time: who did what, when, where, on site or remote."""
+
+    __tablename__ = "audit_activities"
+
+    audit_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("audits.id", ondelete="CASCADE"), index=True
+    )
+    auditor_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    day: Mapped[date]
+    site_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("sites.id"))
+    mode: Mapped[ActivityMode] = mapped_column(db_enum(ActivityMode, "activity_mode"))
+    hours: Mapped[Decimal] = mapped_column(Numeric(4, 2))
+    activity: Mapped[str] = mapped_column(Text, default="")
+    # IAF MD 4: the ICT used for remote auditing (video call, screen sharing, live camera).
+    ict: Mapped[str] = mapped_column(String(300), default="")

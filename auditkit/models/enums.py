@@ -69,6 +69,10 @@ class Grade(StrEnum):
     OBSERVATION = "observation"
     OFI = "ofi"
     POSITIVE = "positive"
+    # Stage 1 records areas of concern, not graded nonconformities (17021-1 9.3.1.2).
+    CONCERN = "concern"
+    # VCA: a deviation against one question; binary scoring has no major or minor.
+    DEVIATION = "deviation"
 
 
 class MeetingKind(StrEnum):
@@ -77,9 +81,59 @@ class MeetingKind(StrEnum):
 
 
 class Recommendation(StrEnum):
+    """The audit team's recommendation; which values fit depends on the audit type
+    (auditkit.recommendations)."""
+
+    # stage 1
+    READY_FOR_STAGE2 = "ready_for_stage2"
+    READY_ONCE_CONCERNS_RESOLVED = "ready_once_concerns_resolved"
+    NOT_READY_FOR_STAGE2 = "not_ready_for_stage2"
+    # stage 2 (grant) and recertification (renew)
     CERTIFY = "certify"
     CERTIFY_AFTER_CLOSURE = "certify_after_closure"
     DO_NOT_CERTIFY = "do_not_certify"
+    # surveillance
+    MAINTAIN = "maintain"
+    MAINTAIN_AFTER_CLOSURE = "maintain_after_closure"
+    SUSPEND = "suspend"
+    # special audits
+    EXTEND_SCOPE = "extend_scope"
+    EXTEND_SCOPE_AFTER_CLOSURE = "extend_scope_after_closure"
+    REDUCE_SCOPE = "reduce_scope"
+    RESTORE = "restore"
+    NO_CHANGE = "no_change"
+    # follow-up visits
+    CLOSE_FOLLOW_UP = "close_follow_up"
+    FOLLOW_UP_NOT_CLOSED = "follow_up_not_closed"
+
+
+class SystemEffectiveness(StrEnum):
+    """The lead's statement on the management system's conformity and effectiveness."""
+
+    EFFECTIVE = "effective"
+    EFFECTIVE_EXCEPT_NCS = "effective_except_ncs"
+    NOT_EFFECTIVE = "not_effective"
+
+
+class ScopeFit(StrEnum):
+    """Is the certification scope appropriate for what the audit saw (17021-1 9.4.8.3)?"""
+
+    APPROPRIATE = "appropriate"
+    NEEDS_CHANGE = "needs_change"
+
+
+class ObjectivesMet(StrEnum):
+    MET = "met"
+    PARTLY = "partly"
+    NOT_MET = "not_met"
+
+
+class ActivityMode(StrEnum):
+    """Where audit time was spent (IAF MD 4 and MD 5)."""
+
+    ON_SITE = "on_site"
+    REMOTE = "remote"  # auditing through ICT: counts as auditing, recorded as remote
+    OFF_SITE = "off_site"  # planning, document review and reporting away from the client
 
 
 class CertificateStatus(StrEnum):

@@ -94,6 +94,8 @@ class FindingClause(Base):
     position: Mapped[int] = mapped_column(default=0)
     checklist_id: Mapped[str] = mapped_column(String(80))
     clause_number: Mapped[str] = mapped_column(String(40))
+    # A list item or paragraph within the clause, as text: "c)" in "9.2.2 c)".
+    detail: Mapped[str] = mapped_column(String(40), default="")
 
     finding: Mapped[Finding] = relationship(back_populates="clauses")
 
@@ -117,6 +119,10 @@ class Photo(Base, LaptopRecord):
     )
     finding_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("findings.id", ondelete="SET NULL"), index=True
+    )
+    # An annotated copy names the photo it was drawn on; that original keeps its bytes.
+    annotated_from_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("photos.id", ondelete="SET NULL"), index=True
     )
     created_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     deleted_at: Mapped[datetime | None]
