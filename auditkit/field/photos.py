@@ -5,15 +5,16 @@ from __future__ import annotations
 import re
 import uuid
 
-from flask import Blueprint, abort, render_template, request, send_file
+from flask import Blueprint, abort, jsonify, redirect, render_template, request, send_file, url_for
 from sqlalchemy import select
 
 from auditkit.capture import Invalid, ReadOnly, SignatureWouldBeVoided
 from auditkit.capture.answers import ensure_response, find_response
-from auditkit.capture.photos import add_photo, delete_photo, set_caption
+from auditkit.capture.photos import add_annotated_copy, add_photo, delete_photo, set_caption
 from auditkit.field.autosave import run_autosave
 from auditkit.field.checklist import find_question
 from auditkit.field.context import checklist_tree, dom_id, load_workspace, photo_store
+from auditkit.field.items import pages, questions_under
 from auditkit.models import Finding, Photo, Response
 from auditkit.photos import PhotoRejected
 
@@ -139,6 +140,89 @@ def delete(audit_id: uuid.UUID, photo_id: uuid.UUID):  # type: ignore[no-untyped
         ws.session.rollback()
         errors.append(_message(exc))
     return _gallery(ws, item_key, finding, owner, errors, 422 if errors else 200)
+
+
+@bp.get("/audits/<uuid:audit_id>/photos/<uuid:photo_id>/annotate")
+def annotate(audit_id: uuid.UUID, photo_id: uuid.UUID):  # type: ignore[no-untyped-def]
+    """Draw arrows, circles and labels on a photo, to save as a copy."""
+    ws = load_workspace(audit_id)
+    photo = _own_photo(ws, photo_id)
+    refusal, status = "", 200
+    try:
+        ws.ensure_not_locked()
+    except ReadOnly as exc:
+        refusal, status = str(exc), 409
+    html = render_template(
+        "field/annotate.html",
+        audit=ws.audit,
+        photo=photo,
+        back_url=_home(ws, photo),
+        signed=ws.is_signed(),
+        refusal=refusal,
+    )
+    return html, status
+
+
+@bp.post("/audits/<uuid:audit_id>/photos/<uuid:photo_id>/annotated")
+def save_annotated(audit_id: uuid.UUID, photo_id: uuid.UUID):  # type: ignore[no-untyped-def]
+    """Add the drawn image (file field `image`) as a new photo linked to the original."""
+    ws = load_workspace(audit_id)
+    original = _own_photo(ws, photo_id)
+    upload_file = request.files.get("image")
+    data = upload_file.read() if upload_file else b""
+    if not data:
+        return _refused(400, "no_image", "No drawn image arrived: draw on the photo, then save.")
+    try:
+        copy = add_annotated_copy(
+            ws,
+            photo_store(),
+            original,
+            data,
+            confirm_void=request.form.get("confirm_void") == "1",
+        )
+        ws.session.commit()
+    except REFUSALS as exc:
+        ws.session.rollback()
+        if isinstance(exc, SignatureWouldBeVoided):
+            return _refused(409, "signature_would_be_voided", str(exc))
+        if isinstance(exc, ReadOnly):
+            return _refused(409, "read_only", str(exc))
+        return _refused(422, "invalid", _message(exc))
+    location = _home(ws, original)
+    if _wants_json():
+        return jsonify(photo_id=str(copy.id), location=location), 201
+    return redirect(location, 303)
+
+
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json"
+
+
+def _refused(status: int, code: str, message: str):  # type: ignore[no-untyped-def]
+    """The JSON error annotate.js shows; the error page for a plain form post."""
+    if _wants_json():
+        return jsonify(error={"code": code, "message": message}), status
+    html = render_template("field/error.html", status=status, code=code, message=message)
+    return html, status
+
+
+def _home(ws, photo: Photo) -> str:  # type: ignore[no-untyped-def]
+    """Where the photo is shown: its finding's page, or its item on the checklist page."""
+    if photo.finding_id:
+        return url_for("findings.edit", audit_id=ws.audit.id, finding_id=photo.finding_id)
+    response = ws.session.get(Response, photo.response_id) if photo.response_id else None
+    if response is None:
+        return url_for("checklist.page", audit_id=ws.audit.id)
+    section = next(
+        (
+            node.key
+            for node in pages(checklist_tree(ws.audit))
+            if any(q.item_key == response.item_key for q in questions_under(node))
+        ),
+        None,
+    )
+    url = url_for("checklist.page", audit_id=ws.audit.id, section=section)
+    return f"{url}#{dom_id(response.item_key)}"
 
 
 @bp.get("/photos/<sha256>.jpg")
