@@ -82,6 +82,7 @@ class Package:
     created_at: str
     mutations: list[Mutation]
     photos: list[PackagePhoto]
+    schema: int = protocol.SCHEMA_VERSION  # of the laptop that made it (sync.schema upcasts)
 
 
 @dataclass
@@ -345,7 +346,9 @@ def _parse(manifest: dict[str, Any]) -> Package:
     added = {str(m.payload.get("sha256")) for m in mutations if m.name == "photo.add.v1"}
     if any(p.sha256 not in added for p in photos):
         raise PackageError("The package holds a photo that none of its changes adds.")
-    return Package(ids[0], ids[1], username, ids[2], created_at, mutations, photos)
+    return Package(
+        ids[0], ids[1], username, ids[2], created_at, mutations, photos, int(manifest["schema"])
+    )
 
 
 # ---- server: import ----
@@ -372,7 +375,9 @@ def import_package(session: Session, blobs: PhotoStore, source: Source) -> Impor
         _store_photos(session, blobs, archive, package, result)
     session.commit()  # end the lookups' transaction; the mutations get their own
     try:
-        outcomes = apply_in_order(session, device.id, user, package.mutations)
+        outcomes = apply_in_order(
+            session, device.id, user, package.mutations, client_schema=package.schema
+        )
     except ApiError as exc:
         outcomes = exc.extra.get("results", [])
         result.error = exc.message

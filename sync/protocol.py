@@ -6,7 +6,8 @@ PROTOCOL_VERSION = 1
 SUPPORTED_PROTOCOLS = (1,)
 # The data schema the mutations and pulled rows follow. Raise it when their fields change
 # meaning; the server keeps accepting (upcasting) the older schemas it lists.
-SCHEMA_VERSION = 1
+# Schema 2: see sync/schema.py for what changed and how a schema 1 laptop is served.
+SCHEMA_VERSION = 2
 MIN_SCHEMA_VERSION = 1
 
 PROTOCOL_HEADER = "Sync-Protocol"
@@ -51,7 +52,15 @@ CLOSURE_MUTATIONS = (
     "audit.acknowledge.v1",
     "audit.signature_void.v1",
 )
-ROW_ENTITIES = ("answer", "finding", "photo", "interviewee", "sampled_record", "meeting")
+ROW_ENTITIES = (
+    "answer",
+    "finding",
+    "photo",
+    "interviewee",
+    "sampled_record",
+    "meeting",
+    "activity",
+)
 
 
 def pull_entity(

@@ -18,15 +18,17 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from auditkit.capture import Invalid, Workspace
+from auditkit.capture.activities import save_activity
 from auditkit.capture.answers import AnswerInput, find_response, save_answer
 from auditkit.capture.closure import save_conclusion
-from auditkit.capture.closure_fields import TEXT_FIELDS
+from auditkit.capture.closure_fields import CHOICE_FIELDS, TEXT_FIELDS
 from auditkit.capture.findings import FindingInput, delete_finding, update_finding
 from auditkit.capture.meetings import MeetingInput, get_meeting, save_meeting
 from auditkit.capture.photos import set_caption
 from auditkit.capture.registers import save_interviewee, save_sampled_record
 from auditkit.capture.workspace import LOCKED_STATUSES
 from auditkit.models import (
+    AuditActivity,
     Finding,
     Grade,
     Interviewee,
@@ -121,7 +123,8 @@ def _finding_update(ws: Workspace, rejection: SyncRejection, confirm_void: bool)
     v = _ensure_current(rows.finding_row(finding), rejection)
     data = FindingInput(
         grade=Grade(v["grade"]),
-        clause_refs=[(str(c), str(n)) for c, n in v["clause_refs"]],
+        clause_refs=[(str(r[0]), str(r[1])) for r in v["clause_refs"]],
+        detail=next((str(r[2]) for r in v["clause_refs"] if len(r) > 2 and r[2]), ""),
         requirement=v["requirement"] or "",
         objective_evidence=v["objective_evidence"] or "",
         statement=v["statement"] or "",
@@ -156,7 +159,7 @@ def _closure(ws: Workspace, rejection: SyncRejection, confirm_void: bool) -> boo
     closure = ws.closure()
     before = closure.version if closure else 0
     v = _ensure_current(rows.closure_row(closure) if closure else {}, rejection)
-    names = ("recommendation", *TEXT_FIELDS)
+    names = ("recommendation", *CHOICE_FIELDS, *TEXT_FIELDS)
     form = MultiDict({name: v.get(name) or "" for name in names})
     return save_conclusion(ws, form, confirm_void=confirm_void).version != before
 
@@ -170,6 +173,19 @@ def _caption(ws: Workspace, rejection: SyncRejection, confirm_void: bool) -> boo
     caption = str(v.get("caption") or "")
     set_caption(ws, photo, caption, confirm_void=confirm_void)
     return photo.version != before
+
+
+def _activity(ws: Workspace, rejection: SyncRejection, confirm_void: bool) -> bool:
+    row = ws.session.get(AuditActivity, _row_id(rejection))
+    if row is None or row.audit_id != ws.audit.id:
+        raise CannotKeepMine("The entry was removed from the register of audit time.")
+    before = row.version
+    v = _ensure_current(rows.activity_row(row), rejection)
+    form = MultiDict(
+        {name: v.get(name) or "" for name in rows.activity_row(row) if name != "version"}
+    )
+    save_activity(ws, form, row, confirm_void=confirm_void)
+    return row.version != before
 
 
 def _register(model: Register) -> Keeper:
@@ -204,6 +220,7 @@ KEEPERS: dict[str, Keeper] = {
     "meeting.set.v1": _meeting,
     "closure.set.v1": _closure,
     "photo.update.v1": _caption,
+    "activity.upsert.v1": _activity,
     "interviewee.upsert.v1": _register(Interviewee),
     "sampled_record.upsert.v1": _register(SampledRecord),
 }

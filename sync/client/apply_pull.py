@@ -10,9 +10,11 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from auditkit.capture.closure_fields import TEXT_FIELDS
+from auditkit.capture.closure_fields import CHOICE_FIELDS, TEXT_FIELDS
 from auditkit.models import (
+    ActivityMode,
     Audit,
+    AuditActivity,
     AuditChecklist,
     AuditClosure,
     AuditStatus,
@@ -47,6 +49,7 @@ ORDER = (
     "response",
     "finding",
     "photo",
+    "activity",
     "meeting",
     "closure",
     "review_comment",
@@ -146,6 +149,7 @@ class PullApplier:
         for name in ("objectives", "scope", "criteria", "remote_use", "language"):
             setattr(audit, name, h[name])
         audit.planned_days = Decimal(h["planned_days"]) if h["planned_days"] else None
+        audit.vca_level = h.get("vca_level")
         s.add(audit)
         s.flush()
         s.execute(delete(audit_sites).where(audit_sites.c.audit_id == audit_id))
@@ -244,11 +248,13 @@ class PullApplier:
         row.site_id = _uuid(data["site_id"])
         existing = {(c.checklist_id, c.clause_number): c for c in row.clauses}
         clauses = []
-        for position, (checklist_id, number) in enumerate(data["clause_refs"]):
+        for position, ref in enumerate(data["clause_refs"]):
+            checklist_id, number = ref[0], ref[1]
             clause = existing.get((checklist_id, number)) or FindingClause(
                 checklist_id=checklist_id, clause_number=number
             )
             clause.position = position
+            clause.detail = ref[2] if len(ref) > 2 else ""
             clauses.append(clause)
         row.clauses = clauses
         row.interviewees = self._links(Interviewee, data["interviewee_ids"])
@@ -287,6 +293,10 @@ class PullApplier:
         row.response_id = (
             self._response(audit_id, data["item_key"]).id if data["item_key"] else None
         )
+        original = data.get("annotated_from_id")
+        row.annotated_from_id = (
+            _uuid(original) if original and s.get(Photo, uuid.UUID(original)) else None
+        )
         row.deleted_at = datetime.now().astimezone() if data["deleted"] else None
         row.version = data["version"]
         if teammates and s.get(UploadedBlob, data["sha256"]) is None:
@@ -322,6 +332,24 @@ class PullApplier:
             ("reference", "record_type", "record_date", "reason"),
         )
 
+    def activity(self, audit_id: uuid.UUID, key: str, data: dict[str, Any] | None) -> None:
+        row = self.session.get(AuditActivity, uuid.UUID(key))
+        if data is None:
+            if row is not None:
+                self.session.delete(row)
+            return
+        if row is None:
+            row = AuditActivity(id=uuid.UUID(key), audit_id=audit_id)
+            self.session.add(row)
+        row.auditor_id = _uuid(data["auditor_id"])
+        row.day = date.fromisoformat(data["day"])
+        row.site_id = _uuid(data["site_id"])
+        row.mode = ActivityMode(data["mode"])
+        row.hours = Decimal(data["hours"])
+        row.activity, row.ict = data["activity"], data["ict"]
+        row.version = data["version"]
+        self.session.flush()
+
     def meeting(self, audit_id: uuid.UUID, key: str, data: dict[str, Any] | None) -> None:
         if data is None:
             return
@@ -344,7 +372,10 @@ class PullApplier:
             Recommendation(data["recommendation"]) if data["recommendation"] else None
         )
         for name in TEXT_FIELDS:
-            setattr(row, name, data[name])
+            setattr(row, name, data.get(name, ""))
+        for name, enum in CHOICE_FIELDS.items():
+            setattr(row, name, enum(data[name]) if data.get(name) else None)
+        row.digest_version = data.get("digest_version", 1)
         row.signed_by_id = _uuid(data["signed_by_id"])
         row.signed_at = _moment(data["signed_at"])
         row.signed_content_sha256 = data["signed_content_sha256"]

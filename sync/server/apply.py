@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import select
@@ -18,7 +18,7 @@ from auditkit.models import (
     TeamRole,
     User,
 )
-from sync import protocol
+from sync import protocol, schema
 
 LOCKED = frozenset({AuditStatus.SUBMITTED, AuditStatus.ACCEPTED, AuditStatus.DECIDED})
 
@@ -89,8 +89,11 @@ def apply(
     *,
     device_id: uuid.UUID | None = None,
     seen: Seen | None = None,
+    client_schema: int = protocol.SCHEMA_VERSION,
 ) -> dict[str, Any]:
     """Apply one mutation (or raise Rejected); the caller owns the transaction.
+
+    A mutation from a laptop of an older schema is upcast first (sync.schema).
 
     The caller has locked the audit (sync.server.push locks a batch's audits first).
     `seen` keeps each audit and the auditor's role in it across one batch.
@@ -119,6 +122,15 @@ def apply(
         )
     if audit.status == AuditStatus.PLANNED:
         change_status(session, audit, AuditStatus.IN_PROGRESS, device_id=device_id)
+    if client_schema < protocol.SCHEMA_VERSION:
+        payload = schema.upcast(
+            mutation.name,
+            mutation.payload,
+            client_schema,
+            audit_type=audit.audit_type.value,
+            vca_only=audit.covers_vca and not audit.covers_management_system,
+        )
+        mutation = replace(mutation, payload=payload)
     return fn(Context(session, user, audit, role, device_id), mutation)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from sync import protocol
@@ -72,6 +72,7 @@ def check_versions() -> None:
             "laptop; your data and unsent changes stay on the laptop.",
             **supported,
         )
+    g.sync_schema = client_schema  # push upcasts, pull downcasts for an older laptop
     if client_protocol > supported["max_protocol"] or client_schema > protocol.SCHEMA_VERSION:
         raise ApiError(
             400,

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import func, select
 
-from auditkit.capture.closure_fields import TEXT_FIELDS
+from auditkit.capture.closure_fields import CHOICE_FIELDS, TEXT_FIELDS
+from auditkit.capture.digest import DIGEST_VERSIONS
 from auditkit.models import (
+    ActivityMode,
+    AuditActivity,
     AuditClosure,
     Finding,
     FindingClause,
@@ -162,16 +166,24 @@ def _finding_fields(ctx: Context, row: Finding, p: dict[str, Any]) -> None:
         row.site_id = site
     if "clause_refs" in p:
         refs = p["clause_refs"]
+        # [checklist id, number] or, from schema 2, [checklist id, number, detail ("c)")]
         if not isinstance(refs, list) or not all(
-            isinstance(r, list) and len(r) == 2 and all(isinstance(x, str) for x in r) for r in refs
+            isinstance(r, list)
+            and len(r) in (2, 3)
+            and all(isinstance(x, str) and len(x) <= 80 for x in r)
+            for r in refs
         ):
-            raise Rejected(protocol.INVALID, "clause_refs must be [checklist id, number] pairs.")
+            raise Rejected(
+                protocol.INVALID, "clause_refs must be [checklist id, number, detail] lists."
+            )
         pinned = {c.checklist_id for c in ctx.audit.checklists}
-        if any(c not in pinned for c, _ in refs):
+        if any(r[0] not in pinned for r in refs):
             raise Rejected(protocol.INVALID, "A clause reference names a standard not audited.")
+        details = {(r[0], r[1]): (r[2] if len(r) == 3 else "")[:40] for r in refs}
         existing = {(c.checklist_id, c.clause_number): c for c in row.clauses}
         row.clauses = [
-            _clause(existing, c, n, i) for i, (c, n) in enumerate(dict.fromkeys(map(tuple, refs)))
+            _clause(existing, c, n, i, details[(c, n)])
+            for i, (c, n) in enumerate(dict.fromkeys((r[0], r[1]) for r in refs))
         ]
     if "interviewee_ids" in p:
         row.interviewees = _linked(ctx, Interviewee, p["interviewee_ids"], "interviewee_ids")
@@ -193,11 +205,12 @@ def _finding_fields(ctx: Context, row: Finding, p: dict[str, Any]) -> None:
         row.responses = responses
 
 
-def _clause(existing, checklist_id: str, number: str, position: int) -> FindingClause:  # type: ignore[no-untyped-def]
+def _clause(existing, checklist_id: str, number: str, position: int, detail: str) -> FindingClause:  # type: ignore[no-untyped-def]
     clause = existing.get((checklist_id, number)) or FindingClause(
         checklist_id=checklist_id, clause_number=number
     )
     clause.position = position
+    clause.detail = detail
     return clause
 
 
@@ -383,6 +396,90 @@ def record_delete(ctx: Context, m: Mutation) -> dict[str, Any]:
     return _register_delete(ctx, m, SampledRecord, "sampled_record")
 
 
+ACTIVITY_FIELDS = ("auditor_id", "day", "site_id", "mode", "hours", "activity", "ict")
+
+
+@handler("activity.upsert.v1")
+def activity_upsert(ctx: Context, m: Mutation) -> dict[str, Any]:
+    """An entry of the register of audit time (who, when, where, on site or remote)."""
+    p = m.payload
+    row_id = uuid_of(m.entity_id, "activity id")
+    row = ctx.session.get(AuditActivity, row_id)
+    created = row is None
+    if row is None and m.base_version is not None:
+        raise Rejected(
+            protocol.CONFLICT,
+            "Someone else removed this entry of audit time since your copy.",
+            fields=["deleted"],
+            server_row={"id": m.entity_id, "deleted": True},
+        )
+    if row is None:
+        # Added to the session only once whole: a half-filled row must never be flushed.
+        row = AuditActivity(id=row_id, audit_id=ctx.audit.id, version=0, field_versions={})
+    elif row.audit_id != ctx.audit.id:
+        raise Rejected(protocol.INVALID, "This entry belongs to another audit.")
+    touched = [f for f in ACTIVITY_FIELDS if f in p]
+    check_and_stamp(row, touched, m.base_version, lambda: rows.activity_row(row), created=created)
+    with ctx.session.no_autoflush:
+        _activity_fields(ctx, row, p)
+    if row.day is None or row.mode is None or row.hours is None:
+        raise Rejected(protocol.INVALID, "A new entry needs its day, mode and hours.")
+    if created:
+        ctx.session.add(row)
+    ctx.session.flush()
+    ctx.changed("activity", str(row.id))
+    return {"version": row.version}
+
+
+def _activity_fields(ctx: Context, row: AuditActivity, p: dict[str, Any]) -> None:
+    if "auditor_id" in p:
+        auditor = uuid_of(p["auditor_id"], "auditor_id") if p["auditor_id"] else ctx.user.id
+        if auditor not in {t.user_id for t in ctx.audit.team}:
+            raise Rejected(protocol.INVALID, "auditor_id is not on the audit team.")
+        row.auditor_id = auditor
+    if "day" in p:
+        try:
+            row.day = date.fromisoformat(str(p["day"]))
+        except ValueError as exc:
+            raise Rejected(protocol.INVALID, "day is not a date.") from exc
+    if "site_id" in p:
+        site = uuid_of(p["site_id"], "site_id") if p["site_id"] else None
+        if site is not None and site not in {s.id for s in ctx.audit.sites}:
+            raise Rejected(protocol.INVALID, "site_id is not one of the audit's sites.")
+        row.site_id = site
+    if "mode" in p:
+        row.mode = _enum(ActivityMode, p["mode"], "mode")
+    if "hours" in p:
+        try:
+            hours = Decimal(str(p["hours"]))
+        except InvalidOperation as exc:
+            raise Rejected(protocol.INVALID, "hours is not a number.") from exc
+        if not Decimal(0) < hours <= Decimal(16):
+            raise Rejected(protocol.INVALID, "hours must be more than 0 and at most 16.")
+        row.hours = hours
+    if "activity" in p:
+        row.activity = text(p, "activity", 2000)
+    if "ict" in p:
+        row.ict = text(p, "ict", 300)
+    if row.auditor_id is None:
+        row.auditor_id = ctx.user.id
+    if row.activity is None:
+        row.activity = ""
+    if row.ict is None:
+        row.ict = ""
+
+
+@handler("activity.delete.v1")
+def activity_delete(ctx: Context, m: Mutation) -> dict[str, Any]:
+    row = ctx.session.get(AuditActivity, uuid_of(m.entity_id, "activity id"))
+    if row is not None and row.audit_id == ctx.audit.id:
+        check_and_stamp(row, list(ACTIVITY_FIELDS), m.base_version, lambda: rows.activity_row(row))
+        ctx.session.delete(row)
+        ctx.session.flush()
+        ctx.changed("activity", m.entity_id)
+    return {}
+
+
 @handler("photo.add.v1")
 def photo_add(ctx: Context, m: Mutation) -> dict[str, Any]:
     p = m.payload
@@ -405,6 +502,12 @@ def photo_add(ctx: Context, m: Mutation) -> dict[str, Any]:
             ctx.session.flush()
             ctx.changed("response", response.item_key)
         response_id = response.id
+    annotated_from_id = None
+    if p.get("annotated_from_id"):
+        original = ctx.session.get(Photo, uuid_of(p["annotated_from_id"], "annotated_from_id"))
+        if original is None or original.audit_id != ctx.audit.id:
+            raise Rejected(protocol.INVALID, "The photo drawn on is not part of this audit.")
+        annotated_from_id = original.id
     try:
         size, width, height = int(p["size"]), int(p["width"]), int(p["height"])
     except (KeyError, TypeError, ValueError) as exc:
@@ -420,6 +523,7 @@ def photo_add(ctx: Context, m: Mutation) -> dict[str, Any]:
         caption=text(p, "caption", 500),
         response_id=response_id,
         finding_id=finding_id,
+        annotated_from_id=annotated_from_id,
         created_by_id=ctx.user.id,
         version=1,
         field_versions={},
@@ -473,10 +577,13 @@ def _closure(ctx: Context) -> tuple[AuditClosure, bool]:
 def closure_set(ctx: Context, m: Mutation) -> dict[str, Any]:
     row, created = _closure(ctx)
     p = m.payload
-    fields = [f for f in ("recommendation", *TEXT_FIELDS) if f in p]
+    fields = [f for f in ("recommendation", *CHOICE_FIELDS, *TEXT_FIELDS) if f in p]
     check_and_stamp(row, fields, m.base_version, lambda: rows.closure_row(row), created=created)
     if "recommendation" in p:
         row.recommendation = _enum(Recommendation, p["recommendation"], "recommendation")
+    for name, enum in CHOICE_FIELDS.items():
+        if name in p:
+            setattr(row, name, _enum(enum, p[name], name))
     for name in TEXT_FIELDS:
         if name in p:
             setattr(row, name, text(p, name))
@@ -496,6 +603,10 @@ def audit_sign(ctx: Context, m: Mutation) -> dict[str, Any]:
     row.signed_by_id = ctx.user.id
     row.signed_at = _moment(m.payload.get("signed_at"), "signed_at") or utcnow()
     row.signed_content_sha256 = sha
+    version = m.payload.get("digest_version", 1)
+    if version not in DIGEST_VERSIONS:
+        raise Rejected(protocol.INVALID, f"digest_version {version!r} is not known here.")
+    row.digest_version = version
     row.version = (row.version or 0) + 1
     ctx.session.flush()
     ctx.changed("closure", str(ctx.audit.id))

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from auditkit.models import (
     Audit,
+    AuditActivity,
     AuditClosure,
     AuditTeamMember,
     Finding,
@@ -25,7 +26,7 @@ from auditkit.models import (
     User,
 )
 from auditkit.web.database import db_session
-from sync import protocol
+from sync import protocol, schema
 from sync.server import rows
 from sync.server.errors import ApiError, json_body
 
@@ -85,6 +86,9 @@ def pull():  # type: ignore[no-untyped-def]
             audits.append(audit_header(session.get(Audit, change.audit_id), known_checklists))
         else:
             changes.append(current_row(session, change.audit_id, change.entity, change.entity_id))
+    client_schema = g.get("sync_schema", protocol.SCHEMA_VERSION)
+    if client_schema < protocol.SCHEMA_VERSION:
+        changes = [c for c in (schema.downcast_change(c, client_schema) for c in changes) if c]
     return {
         "cursor": next_cursor,
         "more": more,
@@ -114,6 +118,7 @@ def audit_header(audit: Audit, known_checklists: set[str]) -> dict[str, Any]:
         "planned_days": str(audit.planned_days) if audit.planned_days is not None else None,
         "remote_use": audit.remote_use,
         "language": audit.language,
+        "vca_level": audit.vca_level,
         "organisation": {
             "id": str(org.id),
             "name": org.name,
@@ -174,7 +179,12 @@ def audit_header(audit: Audit, known_checklists: set[str]) -> dict[str, Any]:
 def snapshot(session: Session, audit_id: uuid.UUID) -> list[dict[str, Any]]:
     """Every row of an audit, for a laptop that has not seen the audit yet."""
     found: list[dict[str, Any]] = []
-    for model, entity in ((Interviewee, "interviewee"), (SampledRecord, "sampled_record")):
+    registers = (
+        (Interviewee, "interviewee"),
+        (SampledRecord, "sampled_record"),
+        (AuditActivity, "activity"),
+    )
+    for model, entity in registers:
         for row in session.scalars(select(model).where(model.audit_id == audit_id)):
             found.append(current_row(session, audit_id, entity, str(row.id)))
     for r in session.scalars(select(Response.item_key).where(Response.audit_id == audit_id)):
@@ -214,6 +224,9 @@ def current_row(session: Session, audit_id: uuid.UUID, entity: str, key: str) ->
     elif entity == "sampled_record":
         row = session.get(SampledRecord, uuid.UUID(key))
         data = rows.sampled_record_row(row) if row else None
+    elif entity == "activity":
+        row = session.get(AuditActivity, uuid.UUID(key))
+        data = rows.activity_row(row) if row else None
     elif entity == "meeting":
         row = session.scalars(
             select(Meeting).where(Meeting.audit_id == audit_id, Meeting.kind == MeetingKind(key))

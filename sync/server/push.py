@@ -93,13 +93,24 @@ def push():  # type: ignore[no-untyped-def]
     mutations = parse_mutations(body)
     session = db_session()
     session.commit()  # end the auth lookups' transaction; the batch gets its own
-    results = apply_in_order(session, device_id, user, mutations)
+    results = apply_in_order(
+        session,
+        device_id,
+        user,
+        mutations,
+        client_schema=g.get("sync_schema", protocol.SCHEMA_VERSION),
+    )
     device = session.get(Device, device_id, populate_existing=True)
     return {"last_seq": device.last_seq, "results": results}
 
 
 def apply_in_order(
-    session: Session, device_id: uuid.UUID, user: User, mutations: list[Mutation]
+    session: Session,
+    device_id: uuid.UUID,
+    user: User,
+    mutations: list[Mutation],
+    *,
+    client_schema: int = protocol.SCHEMA_VERSION,
 ) -> list[dict[str, Any]]:
     """Apply a device's mutations in one transaction: the push path, shared by imports.
 
@@ -116,7 +127,7 @@ def apply_in_order(
         _lock_audits(session, mutations)
         for mutation in mutations:
             try:
-                results.append(_one(session, device, user, mutation, seen))
+                results.append(_one(session, device, user, mutation, seen, client_schema))
             except ApiError as exc:
                 session.commit()
                 exc.extra["results"] = results
@@ -145,7 +156,9 @@ def _lock_audits(session: Session, mutations: list[Mutation]) -> None:
         )
 
 
-def _one(session: Session, device: Device, user, mutation: Mutation, seen: Seen) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def _one(
+    session: Session, device: Device, user, mutation: Mutation, seen: Seen, client_schema: int
+) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     if mutation.seq <= device.last_seq:
         prior = session.get(AppliedMutation, (device.id, mutation.seq))
         earlier = prior if prior is not None else _sent_by_user(session, user, mutation)
@@ -184,7 +197,9 @@ def _one(session: Session, device: Device, user, mutation: Mutation, seen: Seen)
     )
     try:
         with session.begin_nested():
-            record.result = apply(session, user, mutation, device_id=device.id, seen=seen)
+            record.result = apply(
+                session, user, mutation, device_id=device.id, seen=seen, client_schema=client_schema
+            )
             record.status = "applied"
     except Rejected as exc:
         record.status, record.code, record.message = "rejected", exc.code, exc.message

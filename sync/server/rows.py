@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from auditkit.capture.closure_fields import CHOICE_FIELDS as CLOSURE_CHOICES
 from auditkit.capture.closure_fields import TEXT_FIELDS as CLOSURE_TEXTS
 from auditkit.models import (
+    AuditActivity,
     AuditClosure,
     Finding,
     Interviewee,
@@ -52,7 +54,7 @@ def finding_row(f: Finding) -> dict[str, Any]:
         "extent": f.extent or "",
         "site_id": str(f.site_id) if f.site_id else None,
         "process": f.process or "",
-        "clause_refs": [[c.checklist_id, c.clause_number] for c in f.clauses],
+        "clause_refs": [[c.checklist_id, c.clause_number, c.detail or ""] for c in f.clauses],
         "interviewee_ids": _ids(f.interviewees),
         "sampled_record_ids": _ids(f.sampled_records),
         "item_keys": [r.item_key for r in f.responses],
@@ -73,6 +75,7 @@ def photo_row(p: Photo, item_key: str | None) -> dict[str, Any]:
         "caption": p.caption or "",
         "item_key": item_key,
         "finding_id": str(p.finding_id) if p.finding_id else None,
+        "annotated_from_id": str(p.annotated_from_id) if p.annotated_from_id else None,
         "created_by_id": str(p.created_by_id) if p.created_by_id else None,
         "deleted": p.deleted_at is not None,
         "version": p.version,
@@ -114,12 +117,28 @@ def closure_row(c: AuditClosure) -> dict[str, Any]:
     return {
         "recommendation": c.recommendation.value if c.recommendation else None,
         **{name: getattr(c, name) or "" for name in CLOSURE_TEXTS},
+        **{name: (v.value if (v := getattr(c, name)) else None) for name in CLOSURE_CHOICES},
         "signed_by_id": str(c.signed_by_id) if c.signed_by_id else None,
         "signed_at": _iso(c.signed_at),
         "signed_content_sha256": c.signed_content_sha256,
+        "digest_version": c.digest_version or 1,
         "auditee_name": c.auditee_name or "",
         "auditee_acknowledged_at": _iso(c.auditee_acknowledged_at),
         "version": c.version,
+    }
+
+
+def activity_row(a: AuditActivity) -> dict[str, Any]:
+    return {
+        "id": str(a.id),
+        "auditor_id": str(a.auditor_id) if a.auditor_id else None,
+        "day": _iso(a.day),
+        "site_id": str(a.site_id) if a.site_id else None,
+        "mode": a.mode.value,
+        "hours": str(a.hours),
+        "activity": a.activity or "",
+        "ict": a.ict or "",
+        "version": a.version,
     }
 
 

@@ -54,8 +54,8 @@ def _settle(laptop, rejection: SyncRejection, action: str) -> None:  # type: ign
 
 def _submit(anna):  # type: ignore[no-untyped-def]
     anna.post("/closing/conclusion", {"recommendation": "certify", "conclusion": "Effective."})
-    assert anna.form("/closing/sign").status_code == 302
-    assert anna.form("/closing/submit").status_code == 302
+    assert anna.form("/closing/sign", {"accept_gaps": "1"}).status_code == 302
+    assert anna.form("/closing/submit", {"accept_gaps": "1"}).status_code == 302
     return anna.sync()
 
 
@@ -110,7 +110,7 @@ def test_submit_waits_until_every_conflict_is_settled(laptops, server_engine) ->
 
     (refusal,) = _open_rejections(anna)
     _settle(anna, refusal, "dismiss")
-    assert anna.form("/closing/submit").status_code == 302
+    assert anna.form("/closing/submit", {"accept_gaps": "1"}).status_code == 302
     final = anna.sync()
     assert final.ok and final.rejected == 0, final.rejections
     assert _status(server_engine) == AuditStatus.SUBMITTED

@@ -13,7 +13,7 @@ ITEM = "iso9001-2015:7.2/1"
 
 def _sign(laptop) -> None:  # type: ignore[no-untyped-def]
     laptop.post("/closing/conclusion", {"recommendation": "certify", "conclusion": "Effective."})
-    assert laptop.form("/closing/sign").status_code == 302
+    assert laptop.form("/closing/sign", {"accept_gaps": "1"}).status_code == 302
 
 
 def _server_status(engine) -> AuditStatus:  # type: ignore[no-untyped-def]
@@ -33,7 +33,7 @@ def test_lead_submits_and_every_laptop_locks(laptops, server_engine) -> None:  #
     bram.sync()
     anna.answer(ITEM, notes="seen")
     _sign(anna)
-    assert anna.form("/closing/submit").status_code == 302
+    assert anna.form("/closing/submit", {"accept_gaps": "1"}).status_code == 302
     assert "Submission queued" in anna.client.get(f"/audits/{AUDIT_ID}/closing/").get_data(
         as_text=True
     )
@@ -69,7 +69,7 @@ def test_submit_waits_for_teammates_photos_and_changes(laptops, server_engine) -
 
     anna.sync()
     _sign(anna)
-    anna.form("/closing/submit")
+    anna.form("/closing/submit", {"accept_gaps": "1"})
     anna.sync()
     assert _rejections(anna) == ["blob_missing"]
     assert _server_status(server_engine) == AuditStatus.IN_PROGRESS
@@ -83,7 +83,7 @@ def test_submit_waits_for_teammates_photos_and_changes(laptops, server_engine) -
         for rejection in session.scalars(select(SyncRejection)):
             rejection.resolved_at = rejection.at
         session.commit()
-    assert anna.form("/closing/submit").status_code == 302
+    assert anna.form("/closing/submit", {"accept_gaps": "1"}).status_code == 302
     summary = anna.sync()
     assert _rejections(anna)[-1] == "stale_team_view", summary.rejections
 
@@ -92,7 +92,7 @@ def test_submit_waits_for_teammates_photos_and_changes(laptops, server_engine) -
         for rejection in session.scalars(select(SyncRejection)):
             rejection.resolved_at = rejection.at
         session.commit()
-    assert anna.form("/closing/submit").status_code == 302
+    assert anna.form("/closing/submit", {"accept_gaps": "1"}).status_code == 302
     final = anna.sync()
     assert final.ok and final.rejected == 0, (final.rejections, _rejections(anna))
     assert _server_status(server_engine) == AuditStatus.SUBMITTED
@@ -102,7 +102,7 @@ def test_returned_audit_is_editable_again(laptops, server_engine, cb_app) -> Non
     anna = laptops("anna").login("auditor1")
     anna.sync()
     _sign(anna)
-    anna.form("/closing/submit")
+    anna.form("/closing/submit", {"accept_gaps": "1"})
     assert anna.sync().ok
     reviewer = cb_app.test_client()
     sign_in(reviewer, "reviewer")
@@ -136,6 +136,6 @@ def test_returned_audit_is_editable_again(laptops, server_engine, cb_app) -> Non
 def test_only_the_lead_submits(laptops) -> None:  # type: ignore[no-untyped-def]
     bram = laptops("bram").login("auditor2")
     bram.sync()
-    reply = bram.form("/closing/submit")
+    reply = bram.form("/closing/submit", {"accept_gaps": "1"})
     assert reply.status_code == 422
     assert "Only the lead auditor submits" in reply.get_data(as_text=True)
