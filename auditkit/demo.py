@@ -1,4 +1,5 @@
-"""Demo data: a CB with staff and two auditors, one client, one planned ISO 9001 stage 2 audit.
+"""Demo data: a CB with staff and two auditors, and three clients with a planned audit each:
+an ISO 9001 stage 2, an integrated ISO 9001 + 14001 + 45001 surveillance, and a VCA** audit.
 
 Seeding is idempotent: fixed ids, created only when missing. The demo laptop gets the
 audit the way every laptop does: `auditkit demo` enrols it for the first auditor and pulls.
@@ -55,6 +56,8 @@ DEMO_USERS = (
 )
 AUDIT_ID = demo_id("audit:brightwater:stage2")
 ORGANISATION_ID = demo_id("org:brightwater")
+INTEGRATED_AUDIT_ID = demo_id("audit:delta:surveillance1")
+VCA_AUDIT_ID = demo_id("audit:vandijk:vca")
 
 
 def seed_server(session: Session, today: date | None = None) -> Audit:
@@ -86,7 +89,164 @@ def seed_server(session: Session, today: date | None = None) -> Audit:
         session.add(audit)
         session.flush()
     pin_checklists(session, audit, ["iso9001-2015"])
+    start = (today or date.today()) + timedelta(days=14)
+    _integrated_audit(session, users, start + timedelta(days=14))
+    _vca_audit(session, users, start + timedelta(days=28))
     return audit
+
+
+def _integrated_audit(session: Session, users: dict[str, User], start: date) -> Audit:
+    """Delta Installatietechniek: the first surveillance of an integrated QHSE system."""
+    audit = session.get(Audit, INTEGRATED_AUDIT_ID)
+    if audit is None:
+        org = _client(
+            session,
+            "delta",
+            "Delta Installatietechniek",
+            "Delta Installatietechniek B.V.",
+            ("Industrieweg 40", "Zwolle"),
+            [
+                (
+                    "zwolle",
+                    "Zwolle head office and workshop",
+                    "Industrieweg 40",
+                    "Zwolle",
+                    "Design, prefabrication and project management of HVAC installations.",
+                    True,
+                ),
+                (
+                    "deventer",
+                    "Deventer service depot",
+                    "Zutphenseweg 3",
+                    "Deventer",
+                    "Maintenance and emergency service of installations at customers' sites.",
+                    False,
+                ),
+            ],
+            ("Marloes Visser", "QHSE coordinator", "marloes.visser@delta.example"),
+            personnel=85,
+        )
+        audit = Audit(
+            id=INTEGRATED_AUDIT_ID,
+            organisation=org,
+            audit_type=AuditType.SURVEILLANCE,
+            start_date=start,
+            end_date=start + timedelta(days=1),
+            objectives=(
+                "Confirm that the integrated quality, environmental and OH&S management system "
+                "continues to conform and to be effective; follow up last year's findings."
+            ),
+            scope=(
+                "Design, installation and maintenance of heating, ventilation and air "
+                "conditioning systems in utility buildings."
+            ),
+            criteria=(
+                "ISO 9001:2015, ISO 14001:2015 and ISO 45001:2018 (each + Amd 1:2024); the "
+                "organisation's integrated management system documentation."
+            ),
+            planned_days=Decimal("3.0"),
+            sites=list(org.sites),
+            team=[
+                AuditTeamMember(user=users["auditor1"], role=TeamRole.LEAD),
+                AuditTeamMember(user=users["auditor2"], role=TeamRole.AUDITOR),
+            ],
+        )
+        session.add(audit)
+        session.flush()
+    pin_checklists(session, audit, ["iso9001-2015", "iso14001-2015", "iso45001-2018"])
+    return audit
+
+
+def _vca_audit(session: Session, users: dict[str, User], start: date) -> Audit:
+    """Van Dijk Industrial Services: a VCA** certification audit (office and two projects)."""
+    audit = session.get(Audit, VCA_AUDIT_ID)
+    if audit is None:
+        org = _client(
+            session,
+            "vandijk",
+            "Van Dijk Industrial Services",
+            "Van Dijk Industrial Services B.V.",
+            ("Havenstraat 88", "Rotterdam"),
+            [
+                (
+                    "rotterdam",
+                    "Rotterdam office and yard",
+                    "Havenstraat 88",
+                    "Rotterdam",
+                    "Planning, yard and equipment store for scaffolding and insulation work.",
+                    True,
+                ),
+                (
+                    "botlek",
+                    "Project: Botlek tank terminal",
+                    "Theemsweg 20",
+                    "Rotterdam",
+                    "Scaffolding and insulation during a tank maintenance stop.",
+                    False,
+                ),
+            ],
+            ("Kees van Dijk", "Managing director", "kees@vandijk.example"),
+            personnel=34,
+        )
+        audit = Audit(
+            id=VCA_AUDIT_ID,
+            organisation=org,
+            audit_type=AuditType.STAGE2,
+            start_date=start,
+            end_date=start + timedelta(days=1),
+            objectives=(
+                "Assess the SHE management system against the VCA checklist at the VCA** level "
+                "applied for: documents at the office, practice at a work location."
+            ),
+            scope="Scaffolding and industrial insulation, including work at petrochemical sites.",
+            criteria="VCA 2017/6.0 at level VCA**; the company's SHE documentation.",
+            planned_days=Decimal("2.0"),
+            vca_level="star2",
+            sites=list(org.sites),
+            team=[AuditTeamMember(user=users["auditor1"], role=TeamRole.LEAD)],
+        )
+        session.add(audit)
+        session.flush()
+    pin_checklists(session, audit, ["vca-2017"])
+    return audit
+
+
+def _client(session, key, name, legal_name, address, sites, contact, *, personnel):  # type: ignore[no-untyped-def]
+    org = session.get(Organisation, demo_id(f"org:{key}"))
+    if org is not None:
+        return org
+    org = Organisation(
+        id=demo_id(f"org:{key}"),
+        name=name,
+        legal_name=legal_name,
+        address=address[0],
+        city=address[1],
+        country="NL",
+        effective_personnel=personnel,
+        sites=[
+            Site(
+                id=demo_id(f"site:{key}:{site_key}"),
+                name=site_name,
+                address=street,
+                city=city,
+                country="NL",
+                activities=activities,
+                is_headquarters=headquarters,
+            )
+            for site_key, site_name, street, city, activities, headquarters in sites
+        ],
+        contacts=[
+            Contact(
+                id=demo_id(f"contact:{key}"),
+                name=contact[0],
+                job_title=contact[1],
+                email=contact[2],
+                is_management_representative=True,
+            )
+        ],
+    )
+    session.add(org)
+    return org
 
 
 def _user(session: Session, demo: DemoUser) -> User:

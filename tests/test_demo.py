@@ -5,8 +5,8 @@ from sqlalchemy import func, select, text
 
 from auditkit.cli import main
 from auditkit.db import make_engine, make_session_factory
-from auditkit.demo import AUDIT_ID, seed_server
-from auditkit.models import Audit, AuditTeamMember, Organisation, Site, User
+from auditkit.demo import AUDIT_ID, INTEGRATED_AUDIT_ID, VCA_AUDIT_ID, seed_server
+from auditkit.models import Audit, AuditTeamMember, Organisation, Site, SyncState, User
 
 
 def _counts(engine) -> dict[str, int]:  # type: ignore[no-untyped-def]
@@ -23,10 +23,10 @@ def test_seeding_twice_changes_nothing(server_engine) -> None:  # type: ignore[n
             seed_server(session)
     assert _counts(server_engine) == {
         "User": 6,
-        "Organisation": 1,
-        "Site": 2,
-        "Audit": 1,
-        "AuditTeamMember": 2,
+        "Organisation": 3,
+        "Site": 6,
+        "Audit": 3,
+        "AuditTeamMember": 5,
     }
 
 
@@ -47,16 +47,36 @@ def test_demo_seed_only_honours_data_folder_variables(isolated_env, server_db_ur
     laptop = make_engine(f"sqlite:///{isolated_env / 'laptop' / 'field.sqlite3'}")
     server = make_engine(server_db_url)
     try:
-        assert _counts(laptop)["Audit"] == 1
+        assert _counts(laptop)["Audit"] == 3
         assert _counts(server)["User"] == 6
         with make_session_factory(laptop)() as s:
-            assert s.get(Audit, AUDIT_ID) is not None
+            kinds = {
+                a.id: (a.audit_type.value, [c.checklist_id for c in a.checklists])
+                for a in s.scalars(select(Audit))
+            }
+            vca = s.get(Audit, VCA_AUDIT_ID)
+            assert vca is not None and vca.vca_level == "star2"
+            state = s.get(SyncState, 1)
+            # Seeding pulled through a temporary server: no sync with the demo server happened.
+            assert state is not None and state.last_sync_at is None
+        assert kinds == {
+            AUDIT_ID: ("stage2", ["iso9001-2015"]),
+            INTEGRATED_AUDIT_ID: (
+                "surveillance",
+                ["iso9001-2015", "iso14001-2015", "iso45001-2018"],
+            ),
+            VCA_AUDIT_ID: ("stage2", ["vca-2017"]),
+        }
         # The demo laptop was enrolled and pulled its audit, as every laptop does.
         from sync.client.credentials import Credentials
 
         credentials = Credentials.load(isolated_env / "laptop")
         assert credentials is not None and credentials.username == "auditor1"
         assert credentials.server_url == "http://127.0.0.1:5001"
+        assert "linked to http://127.0.0.1:5001" in result.output
+        other = runner.invoke(main, ["demo", "--seed-only", "--server-port", "5055"])
+        assert other.exit_code == 0, other.output
+        assert Credentials.load(isolated_env / "laptop").server_url == "http://127.0.0.1:5055"
     finally:
         laptop.dispose()
         server.dispose()

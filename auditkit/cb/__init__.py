@@ -10,7 +10,7 @@ from flask import Flask
 
 from auditkit.config import load_secret_key, server_settings
 from auditkit.resources import static_dir, templates_dir
-from auditkit.web import csrf, database, errors, htmx, security, templating
+from auditkit.web import csrf, database, errors, favicon, htmx, security, templating
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -37,6 +37,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_secret_key(app.config["DATA_DIR"])
     templating.init_app(app)
+    favicon.init_app(app)
     csrf.init_app(app)
     database.init_app(app)
     htmx.init_app(app)

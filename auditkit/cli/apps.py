@@ -78,8 +78,15 @@ def demo(seed_only: bool, field_port: int, server_port: int) -> None:
             demo_data.seed_server(session)
     finally:
         server_engine.dispose()
-    _link_demo_laptop(f"http://127.0.0.1:{server_port}")
-    click.echo("Demo data ready.")
+    final_url = f"http://127.0.0.1:{server_port}"
+    _link_demo_laptop(final_url)
+    click.echo(f"Demo data ready. The demo laptop is linked to {final_url}.")
+    if seed_only:
+        click.echo(
+            "Start the server there (`auditkit server --port "
+            f"{server_port}`), or seed with --server-port PORT, or link it elsewhere with "
+            "`auditkit login URL`."
+        )
     if seed_only:
         return
     _serve_both(field_port, server_port)
@@ -125,6 +132,24 @@ def _link_demo_laptop(final_url: str) -> None:
         if credentials is not None:
             credentials.server_url = final_url
             credentials.save(data_dir)
+        _forget_seeding_sync(data_dir)
+
+
+def _forget_seeding_sync(data_dir) -> None:  # type: ignore[no-untyped-def]
+    """The pull above went to a temporary server: the sync panel must not show it as a sync
+    with the demo server (the cursor stays, so the next real sync starts where it ended)."""
+    from auditkit.db import make_engine, make_session_factory
+    from auditkit.models import SyncState
+
+    engine = make_engine(f"sqlite:///{data_dir / 'field.sqlite3'}")
+    try:
+        with make_session_factory(engine).begin() as session:
+            state = session.get(SyncState, 1)
+            if state is not None:
+                state.last_sync_at = None
+                state.last_result = ""
+    finally:
+        engine.dispose()
 
 
 def _serve_both(field_port: int, server_port: int) -> None:
