@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from auditkit import recommendations
 from auditkit.models.enums import (
+    ActivityMode,
     AuditType,
     Grade,
     MeetingKind,
+    ObjectivesMet,
     Recommendation,
+    ScopeFit,
+    SystemEffectiveness,
     TeamRole,
     Verdict,
 )
@@ -23,6 +28,8 @@ AUDIT_TYPE_LABELS = {
 GRADE_LABELS = {
     Grade.MAJOR: "Major nonconformity",
     Grade.MINOR: "Minor nonconformity",
+    Grade.DEVIATION: "Deviation (VCA)",
+    Grade.CONCERN: "Area of concern",
     Grade.OBSERVATION: "Observation",
     Grade.OFI: "Opportunity for improvement",
     Grade.POSITIVE: "Positive finding",
@@ -36,18 +43,35 @@ VERDICT_LABELS = {
     Verdict.NOT_APPLICABLE: "Not applicable",
     Verdict.NOT_AUDITED: "Not audited",
 }
-RECOMMENDATION_LABELS = {
-    Recommendation.CERTIFY: "Recommend certification",
-    Recommendation.CERTIFY_AFTER_CLOSURE: (
-        "Recommend certification after closure of nonconformities"
-    ),
-    Recommendation.DO_NOT_CERTIFY: "Do not recommend certification",
-}
+# Without the audit type at hand (a refused change on the sync page); reports and the Closing
+# tab use auditkit.recommendations.label, which words each value for its audit type.
+RECOMMENDATION_LABELS: dict[Recommendation, str] = {}
+for _type in AuditType:  # the first audit type's wording of a shared value (stage 2's "grant")
+    for _value, _text in recommendations.choices(_type).items():
+        RECOMMENDATION_LABELS.setdefault(_value, _text)
 TEAM_ROLE_LABELS = {
     TeamRole.LEAD: "Lead auditor",
     TeamRole.AUDITOR: "Auditor",
     TeamRole.TECHNICAL_EXPERT: "Technical expert",
     TeamRole.OBSERVER: "Observer",
+}
+# The answers to the 17021-1 9.4.8.3 statements on the Closing tab and in the report.
+CHOICE_VALUE_LABELS = {
+    SystemEffectiveness.EFFECTIVE: "Conforms and is effective",
+    SystemEffectiveness.EFFECTIVE_EXCEPT_NCS: (
+        "Conforms and is effective, apart from the nonconformities raised"
+    ),
+    SystemEffectiveness.NOT_EFFECTIVE: "Does not conform or is not effective",
+    ScopeFit.APPROPRIATE: "Yes, the scope is appropriate",
+    ScopeFit.NEEDS_CHANGE: "No, the scope needs to change",
+    ObjectivesMet.MET: "Met",
+    ObjectivesMet.PARTLY: "Partly met",
+    ObjectivesMet.NOT_MET: "Not met",
+}
+ACTIVITY_MODE_LABELS = {
+    ActivityMode.ON_SITE: "On site",
+    ActivityMode.REMOTE: "Remote (ICT)",
+    ActivityMode.OFF_SITE: "Off site (planning, reporting)",
 }
 MEETING_LABELS = {MeetingKind.OPENING: "Opening meeting", MeetingKind.CLOSING: "Closing meeting"}
 
@@ -67,6 +91,7 @@ MUTATION_LABELS = {
     "audit.signature_void.v1": "Voiding of the signature",
     "audit.submit.v1": "Submission to the CB",
     "conflict.resolve.v1": "Settling of a conflict",
+    "activity": "Audit time entry",
     "interviewee": "Interviewee",
     "sampled_record": "Sampled record",
 }

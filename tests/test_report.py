@@ -42,7 +42,7 @@ SECTION_HEADINGS = [
     "4. Audit criteria",
     "5. Audit objectives",
     "6. Audit scope and audit time",
-    "7. Dates and sites",
+    "7. Dates, sites and audit time",
     "8. Audit team",
     "9. Opening and closing meetings",
     "10. Summary of findings",
@@ -50,9 +50,10 @@ SECTION_HEADINGS = [
     "12. Checklist coverage",
     "13. Interviewees and sampled records",
     "14. Deviations, issues and changes",
-    "15. Audit conclusion and recommendation",
-    "16. Sampling and the certification decision",
-    "17. Sign-off",
+    "15. The management system: conformity, effectiveness, scope, objectives",
+    "16. Audit conclusion and recommendation",
+    "17. Sampling and the certification decision",
+    "18. Sign-off",
 ]
 
 
@@ -148,7 +149,7 @@ def record_audit(engine: Engine, audit_id: uuid.UUID, photos_dir: Path) -> None:
                 plan_deviations="The Tilburg visit moved to day 2 (traffic).",
             ),
         )
-        sign_off(ws)
+        sign_off(ws, accept_gaps=True)
         assert minor.local_number == 1 and major.local_number == 2
         session.commit()
 
@@ -251,7 +252,7 @@ def test_registers_meetings_closure_and_sign_off(recorded, laptop_engine) -> Non
     assert texts["unresolved_issues"] == "None." and texts["marks_use"] == "None."
     assert "conclusion" not in texts and report.conclusion == "The QMS is largely effective."
     assert report.recommendation == Recommendation.CERTIFY_AFTER_CLOSURE
-    assert report.recommendation_label == "Recommend certification after closure of nonconformities"
+    assert report.recommendation_label.startswith("Recommend granting certification once majors")
     assert report.sign_off.signed and report.sign_off.lead_name == "Anna de Vries"
     assert report.sign_off.content_matches is True
     assert len(report.sign_off.content_sha256 or "") == 64
@@ -311,7 +312,7 @@ def test_preview_shows_every_section_and_the_findings(recorded, field_client, mo
     assert "Measuring equipment used for release is not calibrated." in html
     assert "ISO 9001:2015 7.1.5.2 Measurement traceability" in html
     assert "No customer property is held." in html
-    assert "Recommend certification after closure of nonconformities" in html
+    assert "Recommend granting certification once majors are verified closed" in html
     assert "Nonconformities may therefore exist" in html
     assert "Raised by mistake." not in html
     assert 'href="/audits/' in html and "Back to the audit" in html

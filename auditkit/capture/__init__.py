@@ -4,7 +4,7 @@ No Flask here: views parse forms with the `parse_*` functions, call one capture 
 and commit once. A function never commits; the caller owns the unit of work.
 """
 
-from auditkit.capture.errors import Invalid, ReadOnly, SignatureWouldBeVoided
+from auditkit.capture.errors import Incomplete, Invalid, ReadOnly, SignatureWouldBeVoided
 from auditkit.capture.workspace import Workspace
 
-__all__ = ["Invalid", "ReadOnly", "SignatureWouldBeVoided", "Workspace"]
+__all__ = ["Incomplete", "Invalid", "ReadOnly", "SignatureWouldBeVoided", "Workspace"]

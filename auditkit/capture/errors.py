@@ -29,3 +29,11 @@ class SignatureWouldBeVoided(Exception):
             "The lead auditor has signed this audit. Saving this change voids the signature "
             "(and the auditee's acknowledgement); the audit must be signed again."
         )
+
+
+class Incomplete(Exception):
+    """Sign-off or submission found gaps (auditkit.capture.completeness): ask before going on."""
+
+    def __init__(self, completeness) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(f"{len(completeness.gaps)} things are missing; confirm to go on.")
+        self.completeness = completeness

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from auditkit import recommendations
 from auditkit.capture.answers import ensure_response
 from auditkit.capture.forms import FormData, FormReader
 from auditkit.capture.workspace import Workspace
@@ -20,7 +21,16 @@ from auditkit.models import (
     utcnow,
 )
 
-NONCONFORMITIES = frozenset({Grade.MAJOR, Grade.MINOR})
+NONCONFORMITIES = recommendations.NONCONFORMITIES
+DETAIL_LIMIT = 40
+
+
+def allowed_grades(ws: Workspace) -> tuple[Grade, ...]:
+    """The grades this audit's findings may have (stage 1 concerns, VCA deviations)."""
+    audit = ws.audit
+    return recommendations.grades(
+        audit.audit_type, vca=audit.covers_vca, management_system=audit.covers_management_system
+    )
 
 
 @dataclass(frozen=True)
@@ -36,14 +46,26 @@ class FindingInput:
     interviewee_ids: list[uuid.UUID]
     sampled_record_ids: list[uuid.UUID]
     item_keys: list[str]
+    detail: str = ""  # a list item or paragraph within the clauses, as text ("c)")
 
 
 def parse_finding(
-    ws: Workspace, form: FormData, *, clause_numbers: set[tuple[str, str]], item_keys: set[str]
+    ws: Workspace,
+    form: FormData,
+    *,
+    clause_numbers: set[tuple[str, str]],
+    item_keys: set[str],
+    vca_questions: set[tuple[str, str]] = frozenset(),  # type: ignore[assignment]
 ) -> FindingInput:
-    """Read the finding form; an NC needs requirement, evidence and statement (17021-1 9.4.5)."""
+    """Read the finding form; an NC needs requirement, evidence and statement (17021-1 9.4.5).
+
+    `clause_numbers` are the citable (checklist id, number) pairs; for a VCA checklist these
+    are its questions, and a deviation cites exactly one of them (`vca_questions`).
+    """
     reader = FormReader(form)
     grade = reader.choice("grade", Grade, required="Choose a grade.")
+    if grade is not None and grade not in allowed_grades(ws):
+        reader.fail("grade", "This grade is not used in this audit; choose one of those offered.")
     refs: list[tuple[str, str]] = []
     for raw in form.getlist("clause_refs"):
         checklist_id, _, number = raw.partition("|")
@@ -53,8 +75,21 @@ def parse_finding(
             refs.append((checklist_id, number))
     if not refs and grade != Grade.POSITIVE:
         reader.fail("clause_refs", "Select at least one clause this finding is raised against.")
+    if grade == Grade.DEVIATION and (len(refs) != 1 or refs[0] not in vca_questions):
+        reader.fail(
+            "clause_refs", "A VCA deviation is raised against exactly one VCA question (e.g. 3.2)."
+        )
+    elif grade in (Grade.MAJOR, Grade.MINOR) and any(r in vca_questions for r in refs):
+        reader.fail(
+            "grade", "Against a VCA question, record a deviation (VCA has no major or minor)."
+        )
+    detail = reader.text("clause_detail", limit=DETAIL_LIMIT)
     nc = grade in NONCONFORMITIES
-    requirement = reader.text("requirement", required="State the requirement." if nc else "")
+    # A VCA deviation names its question, which states the requirement.
+    needs_requirement = nc and grade != Grade.DEVIATION
+    requirement = reader.text(
+        "requirement", required="State the requirement." if needs_requirement else ""
+    )
     evidence = reader.text(
         "objective_evidence",
         required="Describe the objective evidence: what you saw, with records and dates.",
@@ -87,6 +122,7 @@ def parse_finding(
         interviewees,
         records,
         keys,
+        detail,
     )
 
 
@@ -158,6 +194,7 @@ def _apply(ws: Workspace, finding: Finding, data: FindingInput) -> None:
             checklist_id=checklist_id, clause_number=number
         )
         clause.position = position
+        clause.detail = data.detail
         clauses.append(clause)
     finding.clauses = clauses
     finding.interviewees = [ws.session.get(Interviewee, i) for i in data.interviewee_ids]
@@ -180,7 +217,7 @@ def _wire(finding: Finding) -> dict[str, object]:
         "extent": finding.extent or "",
         "site_id": str(finding.site_id) if finding.site_id else None,
         "process": finding.process or "",
-        "clause_refs": [[c.checklist_id, c.clause_number] for c in finding.clauses],
+        "clause_refs": [[c.checklist_id, c.clause_number, c.detail or ""] for c in finding.clauses],
         "interviewee_ids": sorted(str(i.id) for i in finding.interviewees),
         "sampled_record_ids": sorted(str(r.id) for r in finding.sampled_records),
         "item_keys": [r.item_key for r in finding.responses],
@@ -196,7 +233,7 @@ def _wire_input(data: FindingInput) -> dict[str, object]:
         "extent": data.extent,
         "site_id": str(data.site_id) if data.site_id else None,
         "process": data.process,
-        "clause_refs": [[c, n] for c, n in data.clause_refs],
+        "clause_refs": [[c, n, data.detail] for c, n in data.clause_refs],
         "interviewee_ids": sorted(str(i) for i in data.interviewee_ids),
         "sampled_record_ids": sorted(str(i) for i in data.sampled_record_ids),
         "item_keys": list(data.item_keys),

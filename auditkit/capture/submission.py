@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from auditkit.capture import completeness
 from auditkit.capture.closure import is_lead
-from auditkit.capture.errors import Invalid
+from auditkit.capture.errors import Incomplete, Invalid
 from auditkit.capture.workspace import Workspace
+from auditkit.checklists import IntegratedTree
 from auditkit.models import OutboxEntry, SyncRejection
 
 SUBMIT = "audit.submit.v1"
@@ -33,8 +35,13 @@ def open_rejections(ws: Workspace) -> list[SyncRejection]:
     )
 
 
-def submit_audit(ws: Workspace) -> OutboxEntry:
-    """Queue the submission; it travels after this laptop's edits, in order."""
+def submit_audit(
+    ws: Workspace, tree: IntegratedTree | None = None, *, accept_gaps: bool = False
+) -> OutboxEntry:
+    """Queue the submission; it travels after this laptop's edits, in order.
+
+    Gaps the lead accepted at sign-off are shown again and asked about once more.
+    """
     ws.ensure_not_locked()
     if not is_lead(ws):
         raise Invalid({"submit": "Only the lead auditor submits the audit to the CB."})
@@ -46,6 +53,11 @@ def submit_audit(ws: Workspace) -> OutboxEntry:
         raise Invalid(
             {"submit": "Settle the refused changes and conflicts shown on the sync page first."}
         )
+    found = completeness.check(ws, tree or ws.tree())
+    if found.refusal:
+        raise Invalid({"submit": found.refusal})
+    if found.gaps and not accept_gaps:
+        raise Incomplete(found)
     return ws.record(
         SUBMIT, str(ws.audit.id), None, {"seen_content_version": ws.audit.content_version}
     )

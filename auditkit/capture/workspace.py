@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from auditkit.capture.errors import ReadOnly, SignatureWouldBeVoided
+from auditkit.checklists import IntegratedTree, integrate, parse_checklist
 from auditkit.models import Audit, AuditClosure, AuditEvent, AuditStatus, OutboxEntry, utcnow
 
 LOCKED_STATUSES = frozenset({AuditStatus.SUBMITTED, AuditStatus.ACCEPTED, AuditStatus.DECIDED})
@@ -20,6 +21,16 @@ class Workspace:
     session: Session
     audit: Audit
     user_id: uuid.UUID
+
+    def tree(self) -> IntegratedTree:
+        """The audit's integrated checklist tree, from its pinned checklists (not cached;
+        the field app keeps a cache of its own)."""
+        return integrate(
+            [
+                parse_checklist(c.content, f"<pinned {c.checklist_id}>")
+                for c in self.audit.checklists
+            ]
+        )
 
     def closure(self) -> AuditClosure | None:
         return self.session.scalars(

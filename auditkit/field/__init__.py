@@ -9,7 +9,7 @@ from flask import Flask
 
 from auditkit.config import field_settings, load_secret_key
 from auditkit.resources import static_dir, templates_dir
-from auditkit.web import csrf, database, errors, hosts, htmx, security, templating
+from auditkit.web import csrf, database, errors, favicon, hosts, htmx, security, templating
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -35,6 +35,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config["SECRET_KEY"] = load_secret_key(app.config["DATA_DIR"])
     hosts.init_app(app)
     templating.init_app(app)
+    favicon.init_app(app)
     csrf.init_app(app)
     database.init_app(app)
     htmx.init_app(app)
@@ -46,6 +47,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     from auditkit.field import (
+        activities,
         audits,
         checklist,
         closing,
@@ -59,6 +61,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for module in (
         audits,
+        activities,
         checklist,
         findings,
         meetings,

@@ -13,6 +13,7 @@ from auditkit.capture.findings import active_findings
 from auditkit.field.context import checklist_tree, laptop_identity, load_workspace
 from auditkit.field.items import answered_keys, pages, progress
 from auditkit.models import Finding, OutboxEntry, Photo, Response, ReviewComment
+from auditkit.reports.sections import vca_results
 from auditkit.web.database import db_session
 
 bp = Blueprint("audits", __name__)
@@ -74,6 +75,7 @@ def show(audit_id: uuid.UUID):  # type: ignore[no-untyped-def]
         total=sum(t for _, _, t in sections),
         by_grade=by_grade,
         closure=ws.closure(),
+        vca=vca_results(ws.session, ws.audit),
         comments=ws.session.scalars(
             select(ReviewComment)
             .where(ReviewComment.audit_id == audit_id)

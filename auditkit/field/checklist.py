@@ -53,6 +53,8 @@ def page(audit_id: uuid.UUID):  # type: ignore[no-untyped-def]
     blocks = []
     for top in scope:
         for node, depth in walk(top):
+            if node.citation_only:
+                continue  # an untitled paragraph: citable in findings, no questions of its own
             questions = [q for q in node.iter_questions() if keep(q)]
             if questions or current is not None:
                 blocks.append((node, depth, questions))

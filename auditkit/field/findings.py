@@ -11,6 +11,7 @@ from werkzeug.datastructures import MultiDict
 from auditkit.capture import Invalid, ReadOnly, SignatureWouldBeVoided
 from auditkit.capture.findings import (
     active_findings,
+    allowed_grades,
     create_finding,
     delete_finding,
     parse_finding,
@@ -20,10 +21,15 @@ from auditkit.capture.registers import interviewees, sampled_records
 from auditkit.field.context import checklist_tree, load_workspace
 from auditkit.labels import GRADE_LABELS
 from auditkit.models import Finding, FindingClause, Grade, Photo
+from auditkit.models.audits import VCA_STANDARD
 
 bp = Blueprint("findings", __name__, url_prefix="/audits/<uuid:audit_id>/findings")
 
 GRADES = list(GRADE_LABELS.items())
+
+
+def _grades(ws) -> list[tuple[Grade, str]]:  # type: ignore[no-untyped-def]
+    return [(g, GRADE_LABELS[g]) for g in allowed_grades(ws)]
 
 
 @bp.get("/")
@@ -61,16 +67,41 @@ def index(audit_id: uuid.UUID):  # type: ignore[no-untyped-def]
     )
 
 
-def _clause_options(audit) -> list[tuple[str, list[tuple[str, str]]]]:  # type: ignore[no-untyped-def]
-    """Per standard, every clause as (value, label), for the clause selector."""
+def _vca_ids(audit) -> set[str]:  # type: ignore[no-untyped-def]
+    return {c.checklist_id for c in audit.checklists if c.standard == VCA_STANDARD}
+
+
+def _clause_options(audit) -> list[tuple[str, str, list[tuple[str, str]]]]:  # type: ignore[no-untyped-def]
+    """Per standard (id, heading), everything a finding can cite as (value, label).
+
+    Clauses of a management-system standard, untitled paragraphs included ("9.2.2"); for a
+    VCA checklist its questions, since a deviation is raised against one question.
+    """
     tree = checklist_tree(audit)
+    vca = _vca_ids(audit)
+    headings = {c.checklist_id: f"{c.standard}:{c.edition}" for c in audit.checklists}
     groups: dict[str, list[tuple[str, str]]] = {cid: [] for cid in tree.checklist_ids}
     for node in tree.iter_nodes():
         for ref in node.refs:
-            groups[ref.checklist_id].append(
-                (f"{ref.checklist_id}|{ref.number}", f"{ref.number} {ref.title}")
+            if ref.checklist_id not in vca:
+                label = ref.label
+                groups[ref.checklist_id].append((f"{ref.checklist_id}|{ref.number}", label))
+    for q in tree.iter_questions():
+        if q.checklist_id in vca:
+            text = q.question.text if len(q.question.text) <= 90 else q.question.text[:88] + "…"
+            groups[q.checklist_id].append(
+                (f"{q.checklist_id}|{q.question.id}", f"{q.question.id} {text}")
             )
-    return list(groups.items())
+    return [(cid, headings.get(cid, cid), options) for cid, options in groups.items()]
+
+
+def _vca_questions(audit) -> set[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    vca = _vca_ids(audit)
+    return {
+        (q.checklist_id, q.question.id)
+        for q in checklist_tree(audit).iter_questions()
+        if q.checklist_id in vca
+    }
 
 
 def _item_keys(audit) -> dict[str, str]:  # type: ignore[no-untyped-def]
@@ -78,6 +109,17 @@ def _item_keys(audit) -> dict[str, str]:  # type: ignore[no-untyped-def]
         q.item_key: f"{q.checklist_id} {q.question.id}: {q.question.text}"
         for q in checklist_tree(audit).iter_questions()
     }
+
+
+def _item_groups(audit) -> list[tuple[str, list[tuple[str, str]]]]:  # type: ignore[no-untyped-def]
+    """The checklist items by standard, for the item picker."""
+    headings = {c.checklist_id: f"{c.standard}:{c.edition}" for c in audit.checklists}
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for q in checklist_tree(audit).iter_questions():
+        groups.setdefault(q.checklist_id, []).append(
+            (q.item_key, f"{q.question.id} {q.question.text}")
+        )
+    return [(headings.get(cid, cid), items) for cid, items in groups.items()]
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -105,24 +147,36 @@ def new(audit_id: uuid.UUID):  # type: ignore[no-untyped-def]
 def _defaults_from_item(audit, item_key: str) -> MultiDict:  # type: ignore[no-untyped-def]
     values: MultiDict = MultiDict()
     tree = checklist_tree(audit)
+    vca = _vca_ids(audit)
     for node in tree.iter_nodes():
-        if any(q.item_key == item_key for q in node.iter_questions()):
-            values.add("item_keys", item_key)
+        question = next((q for q in node.iter_questions() if q.item_key == item_key), None)
+        if question is None:
+            continue
+        values.add("item_keys", item_key)
+        if question.checklist_id in vca:  # a deviation against this one question
+            values.add("clause_refs", f"{question.checklist_id}|{question.question.id}")
+            values["grade"] = "deviation"
+        else:
             for ref in node.refs:
-                values.add("clause_refs", f"{ref.checklist_id}|{ref.number}")
-            values["grade"] = "minor"
-            break
+                if ref.checklist_id not in vca:
+                    values.add("clause_refs", f"{ref.checklist_id}|{ref.number}")
+            values["grade"] = "concern" if audit.audit_type.value == "stage1" else "minor"
+        break
     return values
 
 
 def _parse(ws, form):  # type: ignore[no-untyped-def]
     clause_numbers = {
-        (ref.checklist_id, ref.number)
-        for node in checklist_tree(ws.audit).iter_nodes()
-        for ref in node.refs
+        tuple(value.split("|", 1))
+        for _, _, options in _clause_options(ws.audit)
+        for value, _ in options
     }
     return parse_finding(
-        ws, form, clause_numbers=clause_numbers, item_keys=set(_item_keys(ws.audit))
+        ws,
+        form,
+        clause_numbers=clause_numbers,  # type: ignore[arg-type]
+        item_keys=set(_item_keys(ws.audit)),
+        vca_questions=_vca_questions(ws.audit),
     )
 
 
@@ -185,6 +239,7 @@ def _values(finding: Finding) -> MultiDict:
             "extent": finding.extent,
             "site_id": str(finding.site_id) if finding.site_id else "",
             "process": finding.process,
+            "clause_detail": next((c.detail for c in finding.clauses if c.detail), ""),
         }
     )
     for c in finding.clauses:
@@ -217,9 +272,9 @@ def _form(ws, finding, values, exc):  # type: ignore[no-untyped-def]
         errors=errors,
         message=message,
         needs_confirm=isinstance(exc, SignatureWouldBeVoided),
-        grades=GRADES,
+        grades=_grades(ws),
         clause_options=_clause_options(ws.audit),
-        item_options=_item_keys(ws.audit),
+        item_groups=_item_groups(ws.audit),
         interviewees=interviewees(ws),
         records=sampled_records(ws),
         photos=photos,

@@ -27,6 +27,7 @@ def preview(audit_id: uuid.UUID):  # type: ignore[no-untyped-def]
         "reports/audit_report.html",
         report=report,
         back_url=url_for("audits.show", audit_id=audit_id),
+        photo_src=lambda sha256: url_for("photos.full", sha256=sha256),
         style_nonce=nonce,
     )
     policy = CONTENT_SECURITY_POLICY.replace("style-src 'self'", f"style-src 'nonce-{nonce}'")

@@ -1,21 +1,16 @@
-"""The audit report (ISO/IEC 17021-1 9.4.8, DOMAIN.md 1.8) as plain data, ready to render.
-
-No Flask here: the field app previews it, the CB server and the auditee portal show it, and the
-same HTML becomes a PDF. `build_report` only reads; it never writes or commits.
-"""
+"""Gathering the audit report of one audit from the database (see auditkit.reports)."""
 
 from __future__ import annotations
 
 import uuid
 from collections import Counter
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, tzinfo
-from decimal import Decimal
+from datetime import UTC, datetime, tzinfo
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from auditkit.capture.closure_fields import TEXT_FIELDS, TEXT_LABELS
+from auditkit import recommendations
+from auditkit.capture.closure_fields import SECTION_TEXTS, TEXT_LABELS
 from auditkit.capture.digest import content_digest
 from auditkit.checklists import IntegratedTree, parse_checklist
 from auditkit.labels import (
@@ -23,7 +18,6 @@ from auditkit.labels import (
     GRADE_LABELS,
     GRADE_ORDER,
     MEETING_LABELS,
-    RECOMMENDATION_LABELS,
     TEAM_ROLE_LABELS,
     VERDICT_LABELS,
 )
@@ -31,20 +25,41 @@ from auditkit.models import (
     Audit,
     AuditChecklist,
     AuditClosure,
+    AuditType,
     Finding,
     Grade,
     Interviewee,
     Meeting,
-    Photo,
-    Recommendation,
     Response,
     SampledRecord,
     User,
     Verdict,
 )
+from auditkit.models.audits import VCA_STANDARD
+from auditkit.reports import sections
+from auditkit.reports.model import (
+    AuditNotFound,
+    AuditReport,
+    CBIdentity,
+    ClauseCitation,
+    Client,
+    CoverageRow,
+    Criterion,
+    FindingEntry,
+    GradeCount,
+    IntervieweeLine,
+    MeetingLine,
+    NotApplicableItem,
+    Person,
+    PhotoLine,
+    RecordLine,
+    SignOff,
+    SiteLine,
+    TextSection,
+)
 
 _AMENDMENTS: dict[str, str | None] = {}  # content sha256 -> amendment; see _amendment
-SECTION_FIELDS = tuple(name for name in TEXT_FIELDS if name != "conclusion")
+SECTION_FIELDS = tuple(name for name in SECTION_TEXTS if name != "conclusion")
 
 SAMPLING_DISCLAIMER = (
     "An audit examines a sample of the information, activities, records and people that were "
@@ -57,192 +72,6 @@ DECISION_STATEMENT = (
     "extend, reduce, suspend or withdraw certification is taken by the certification body, by "
     "people who were not part of the audit team, after a review of this report."
 )
-
-
-class AuditNotFound(LookupError):
-    """No audit with that id in this database."""
-
-
-@dataclass(frozen=True)
-class CBIdentity:
-    """The certification body that issues the report (see `auditkit.config.cb_identity`)."""
-
-    name: str
-    address: str = ""
-    accreditation: str = ""
-
-
-@dataclass(frozen=True)
-class Person:
-    name: str
-    role: str = ""
-
-
-@dataclass(frozen=True)
-class Client:
-    legal_name: str
-    name: str
-    address: str
-    representative: Person | None
-
-
-@dataclass(frozen=True)
-class Criterion:
-    """One standard the audit was against, as pinned when the audit started."""
-
-    standard: str
-    edition: str
-    amendment: str | None
-    checklist_version: str
-
-    @property
-    def label(self) -> str:
-        base = f"{self.standard}:{self.edition}"
-        return f"{base} + {self.amendment}" if self.amendment else base
-
-
-@dataclass(frozen=True)
-class SiteLine:
-    name: str
-    address: str
-    activities: str
-
-
-@dataclass(frozen=True)
-class MeetingLine:
-    label: str
-    held_at: datetime | None
-    attendees: tuple[Person, ...]
-    notes: str
-
-
-@dataclass(frozen=True)
-class ClauseCitation:
-    reference: str  # "ISO 9001:2015 7.1.5.2"
-    title: str
-
-
-@dataclass(frozen=True)
-class FindingEntry:
-    id: uuid.UUID
-    number: str  # the server's number, or "P<local number>" while provisional
-    provisional: bool
-    grade: Grade
-    grade_label: str
-    clauses: tuple[ClauseCitation, ...]
-    requirement: str
-    objective_evidence: str
-    statement: str
-    extent: str
-    site: str
-    process: str
-    interviewees: tuple[str, ...]
-    records: tuple[str, ...]
-    photo_count: int
-
-    @property
-    def references(self) -> tuple[str, ...]:
-        return tuple(c.reference for c in self.clauses)
-
-
-@dataclass(frozen=True)
-class GradeCount:
-    grade: Grade
-    label: str
-    count: int
-
-
-@dataclass(frozen=True)
-class CoverageRow:
-    """Checklist items of one standard (or all): how many, how many answered, by verdict."""
-
-    label: str
-    total: int
-    answered: int
-    by_verdict: tuple[int, ...]  # in VERDICT_LABELS order
-
-
-@dataclass(frozen=True)
-class NotApplicableItem:
-    reference: str
-    question: str
-    justification: str
-
-
-@dataclass(frozen=True)
-class IntervieweeLine:
-    name: str
-    job_role: str
-    department: str
-
-
-@dataclass(frozen=True)
-class RecordLine:
-    reference: str
-    record_type: str
-    record_date: date | None
-    reason: str
-
-
-@dataclass(frozen=True)
-class TextSection:
-    key: str
-    label: str
-    text: str  # "None." when the lead left it empty
-
-
-@dataclass(frozen=True)
-class SignOff:
-    lead_name: str | None
-    signed_at: datetime | None
-    content_sha256: str | None
-    content_matches: bool | None  # does the audit still hash to what was signed?
-    auditee_name: str
-    acknowledged_at: datetime | None
-
-    @property
-    def signed(self) -> bool:
-        return self.signed_at is not None
-
-
-@dataclass(frozen=True)
-class AuditReport:
-    cb: CBIdentity
-    client: Client
-    audit_id: uuid.UUID
-    audit_number: str | None
-    audit_type_label: str
-    integration: str | None  # "Integrated audit of ..." when more than one standard
-    criteria: tuple[Criterion, ...]
-    criteria_notes: str
-    objectives: str
-    scope: str
-    planned_days: Decimal | None
-    remote_use: str
-    start_date: date
-    end_date: date
-    sites: tuple[SiteLine, ...]
-    team: tuple[Person, ...]
-    meetings: tuple[MeetingLine, ...]
-    findings: tuple[FindingEntry, ...]
-    grade_counts: tuple[GradeCount, ...]
-    verdict_labels: tuple[str, ...]
-    coverage: tuple[CoverageRow, ...]  # one per standard, then the total
-    not_applicable: tuple[NotApplicableItem, ...]
-    interviewees: tuple[IntervieweeLine, ...]
-    records: tuple[RecordLine, ...]
-    sections: tuple[TextSection, ...]
-    conclusion: str
-    recommendation: Recommendation | None
-    recommendation_label: str
-    sign_off: SignOff
-    disclaimer: str
-    decision_statement: str
-    generated_at: datetime
-
-    @property
-    def nonconformities(self) -> int:
-        return sum(c.count for c in self.grade_counts if c.grade in (Grade.MAJOR, Grade.MINOR))
 
 
 def build_report(
@@ -265,9 +94,13 @@ def build_report(
     )
     closure = session.scalars(select(AuditClosure).where(AuditClosure.audit_id == audit_id)).first()
     recommendation = closure.recommendation if closure else None
-    findings = _findings(session, audit, standards, tree)
+    photos = sections.shown_photos(session, audit_id)
+    findings = _findings(session, audit, standards, tree, sections.photos_by_finding(photos))
     counts = Counter(f.grade for f in findings)
     coverage, not_applicable = _coverage(session, audit_id, standards, tree)
+    graded = recommendations.grades(
+        audit.audit_type, vca=audit.covers_vca, management_system=audit.covers_management_system
+    )
     return AuditReport(
         cb=cb,
         client=_client(audit),
@@ -289,11 +122,18 @@ def build_report(
         ),
         team=_team(audit),
         meetings=_meetings(session, audit_id, tz),
+        audit_time=sections.audit_time(session, audit),
         findings=findings,
-        grade_counts=tuple(GradeCount(g, GRADE_LABELS[g], counts[g]) for g in GRADE_ORDER),
+        item_photos=sections.item_photos(session, photos, tree, standards),
+        grade_counts=tuple(
+            GradeCount(g, GRADE_LABELS[g], counts[g])
+            for g in GRADE_ORDER
+            if g in graded or counts[g]
+        ),
         verdict_labels=tuple(VERDICT_LABELS.values()),
         coverage=coverage,
         not_applicable=not_applicable,
+        vca=sections.vca_results(session, audit),
         interviewees=tuple(
             IntervieweeLine(i.name, i.job_role, i.department)
             for i in _rows(session, Interviewee, audit_id, Interviewee.name)
@@ -306,11 +146,10 @@ def build_report(
             TextSection(name, TEXT_LABELS[name], _text(closure, name) or "None.")
             for name in SECTION_FIELDS
         ),
+        statements=sections.statements(closure),
         conclusion=_text(closure, "conclusion"),
         recommendation=recommendation,
-        recommendation_label=RECOMMENDATION_LABELS[recommendation]
-        if recommendation
-        else "Not yet recorded",
+        recommendation_label=recommendations.label(audit.audit_type, recommendation),
         sign_off=_sign_off(session, closure, tz),
         disclaimer=SAMPLING_DISCLAIMER,
         decision_statement=DECISION_STATEMENT,
@@ -381,7 +220,11 @@ def _meeting(label: str, meeting: Meeting | None, tz: tzinfo | None) -> MeetingL
 
 
 def _findings(
-    session: Session, audit: Audit, standards: dict[str, str], tree: IntegratedTree
+    session: Session,
+    audit: Audit,
+    standards: dict[str, str],
+    tree: IntegratedTree,
+    photos: dict[uuid.UUID, tuple[PhotoLine, ...]],
 ) -> tuple[FindingEntry, ...]:
     rows = session.scalars(
         select(Finding)
@@ -392,14 +235,15 @@ def _findings(
             selectinload(Finding.sampled_records),
         )
     ).all()
-    photos = dict(
-        session.execute(
-            select(Photo.finding_id, func.count())
-            .where(Photo.audit_id == audit.id, Photo.deleted_at.is_(None))
-            .group_by(Photo.finding_id)
-        ).all()
-    )
     sites = {s.id: s.name for s in audit.sites}
+    vca_ids = {c.checklist_id for c in audit.checklists if c.standard == VCA_STANDARD}
+    questions = {(q.checklist_id, q.question.id): q.question.text for q in tree.iter_questions()}
+    # A deviation found at an interim (surveillance) audit is corrected within 3 months.
+    interim_due = (
+        sections.add_months(audit.end_date, sections.INTERIM_CORRECTION_MONTHS)
+        if vca_ids and audit.audit_type == AuditType.SURVEILLANCE
+        else None
+    )
     rows = sorted(rows, key=lambda f: (GRADE_ORDER.index(f.grade), f.local_number))
     return tuple(
         FindingEntry(
@@ -408,9 +252,7 @@ def _findings(
             provisional=f.number is None,
             grade=f.grade,
             grade_label=GRADE_LABELS[f.grade],
-            clauses=tuple(
-                _cite(c.checklist_id, c.clause_number, standards, tree) for c in f.clauses
-            ),
+            clauses=tuple(_cite(c, standards, tree, vca_ids, questions) for c in f.clauses),
             requirement=f.requirement,
             objective_evidence=f.objective_evidence,
             statement=f.statement,
@@ -423,18 +265,24 @@ def _findings(
             records=tuple(
                 _record_line(r) for r in sorted(f.sampled_records, key=lambda r: r.reference)
             ),
-            photo_count=photos.get(f.id, 0),
+            photos=photos.get(f.id, ()),
+            correction_due=interim_due if f.grade == Grade.DEVIATION else None,
         )
         for f in rows
     )
 
 
-def _cite(
-    checklist_id: str, number: str, standards: dict[str, str], tree: IntegratedTree
-) -> ClauseCitation:
+def _cite(clause, standards, tree, vca_ids, questions) -> ClauseCitation:  # type: ignore[no-untyped-def]
+    """ "ISO 9001:2015 9.2.2 c)" with its short title; a VCA question with its text."""
+    checklist_id, number = clause.checklist_id, clause.clause_number
+    reference = f"{standards.get(checklist_id, checklist_id)} {number}"
+    if clause.detail:
+        reference += f" {clause.detail}"
+    if checklist_id in vca_ids:
+        return ClauseCitation(reference, questions.get((checklist_id, number), ""))
     node = tree.find(checklist_id, number)
     title = next((r.title for r in node.refs if r.checklist_id == checklist_id), "") if node else ""
-    return ClauseCitation(f"{standards.get(checklist_id, checklist_id)} {number}", title)
+    return ClauseCitation(reference, title)
 
 
 def _person_line(i: Interviewee) -> str:
@@ -482,6 +330,7 @@ def _text(closure: AuditClosure | None, name: str) -> str:
 
 
 def _sign_off(session: Session, closure: AuditClosure | None, tz: tzinfo | None) -> SignOff:
+    """The signature, checked against the content with the digest version it was made with."""
     if closure is None or closure.signed_at is None:
         return SignOff(None, None, None, None, "", None)
     lead = session.get(User, closure.signed_by_id) if closure.signed_by_id else None
@@ -489,7 +338,8 @@ def _sign_off(session: Session, closure: AuditClosure | None, tz: tzinfo | None)
         lead_name=lead.full_name if lead else None,
         signed_at=_shown(closure.signed_at, tz),
         content_sha256=closure.signed_content_sha256,
-        content_matches=content_digest(session, closure.audit_id) == closure.signed_content_sha256,
+        content_matches=content_digest(session, closure.audit_id, closure.digest_version or 1)
+        == closure.signed_content_sha256,
         auditee_name=closure.auditee_name,
         acknowledged_at=_shown(closure.auditee_acknowledged_at, tz),
     )

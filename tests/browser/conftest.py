@@ -93,3 +93,15 @@ def page(browser, request):  # type: ignore[no-untyped-def]
     OUTPUT_DIR.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(OUTPUT_DIR / f"{request.node.name}.png"), full_page=True)
     context.close()
+
+
+@pytest.fixture
+def live_field_all(field_app, seeded, server_engine, laptop_engine) -> Iterator[LiveServer]:  # type: ignore[no-untyped-def]
+    """The field app with all three demo audits on the laptop (stage 2, integrated, VCA**)."""
+    from auditkit.demo import INTEGRATED_AUDIT_ID, VCA_AUDIT_ID
+    from tests.laptop_copy import copy_audit_to_laptop
+
+    for audit_id in (INTEGRATED_AUDIT_ID, VCA_AUDIT_ID):
+        copy_audit_to_laptop(server_engine, laptop_engine, audit_id, "auditor1")
+    with LiveServer(field_app) as server:
+        yield server

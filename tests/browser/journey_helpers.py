@@ -45,3 +45,8 @@ def landscape_jpeg(path: Path, colour: str, orientation: int | None = None) -> P
         exif[ORIENTATION] = orientation
     Image.new("RGB", (160, 80), colour).save(path, "JPEG", quality=85, exif=exif)
     return path
+
+
+def ready(page) -> None:  # type: ignore[no-untyped-def]
+    """Wait until the page is wired for use (htmx and field.js ran), as a person would."""
+    page.locator("html[data-ready]").wait_for(state="attached")

@@ -17,6 +17,7 @@ from tests.browser.journey_helpers import (
     block_outside_requests,
     hosts,
     landscape_jpeg,
+    ready,
     shot,
 )
 
@@ -42,6 +43,7 @@ def open_competence_page(page) -> None:  # type: ignore[no-untyped-def]
         "link", name="7.2 Competence", exact=True
     ).click()
     expect(item(page, ITEM_1)).to_be_visible()
+    ready(page)
 
 
 def answer(page, key: str, verdict: str, notes: str) -> None:  # type: ignore[no-untyped-def]
@@ -104,12 +106,16 @@ def test_auditor_journey_offline(page, live_field, aborted, tmp_path) -> None:  
     # 4. A major NC raised from item 7.2/2, with two photos and a caption.
     item(page, ITEM_2).get_by_role("link", name="Raise a finding").click()
     page.get_by_label("Grade").select_option("major")
-    page.get_by_label("Requirement").fill("7.2 b) persons are competent on the basis of training")
-    page.get_by_label("Objective evidence").fill("Training file for drivers FD-12 and FD-17 empty.")
-    page.get_by_label("Statement").fill(STATEMENT)
-    page.get_by_label("Extent").fill("2 of 5 drivers sampled")
+    page.get_by_label("Requirement", exact=True).fill(
+        "7.2 b) persons are competent on the basis of training"
+    )
+    evidence = "Training file for drivers FD-12 and FD-17 empty."
+    page.get_by_label("Objective evidence", exact=True).fill(evidence)
+    page.get_by_label("Statement", exact=True).fill(STATEMENT)
+    page.get_by_label("Extent", exact=True).fill("2 of 5 drivers sampled")
     page.get_by_role("button", name="Raise finding").click()
     expect(page.get_by_text("Finding raised")).to_be_visible()
+    ready(page)
 
     photos = [
         landscape_jpeg(tmp_path / "forklift.jpg", "orange", orientation=6),
@@ -154,9 +160,17 @@ def test_auditor_journey_offline(page, live_field, aborted, tmp_path) -> None:  
     page.get_by_label("Notes").fill(closing_notes)
     expect(page.locator("#state-meeting-closing")).to_have_text(SAVED)
     conclusion = "The system is effective apart from the competence NC raised."
-    page.get_by_label("Recommend certification after closure of nonconformities").check()
+    page.get_by_label(
+        "Recommend granting certification once majors are verified closed and the plans "
+        "for minors accepted"
+    ).check()
     page.get_by_label("Audit conclusion").fill(conclusion)
     expect(page.locator("#state-conclusion")).to_have_text(SAVED)
+    # Sign-off lists what is missing (most items are unanswered) and asks before going on.
+    expect(page.locator("#gaps")).to_contain_text("checklist items are not answered")
+    page.get_by_role("button", name="Sign off as lead auditor").click()
+    expect(page.locator("#sign-asks")).to_contain_text("Not signed yet")
+    page.get_by_label("Sign off although the gaps listed above remain").check()
     page.get_by_role("button", name="Sign off as lead auditor").click()
     signed = page.locator("#signed")
     expect(signed).to_contain_text("Signed by the lead auditor")

@@ -12,14 +12,14 @@ def _ready_to_sign(laptop) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_sign_off_needs_a_recommendation(laptop) -> None:  # type: ignore[no-untyped-def]
-    reply = laptop.form("/closing/sign")
+    reply = laptop.form("/closing/sign", {"accept_gaps": "1"})
     assert reply.status_code == 422
     assert "Choose the team&#39;s recommendation before signing" in reply.get_data(as_text=True)
 
 
 def test_lead_signs_with_time_and_content_hash(laptop) -> None:  # type: ignore[no-untyped-def]
     _ready_to_sign(laptop)
-    assert laptop.form("/closing/sign").status_code == 302
+    assert laptop.form("/closing/sign", {"accept_gaps": "1"}).status_code == 302
     html = laptop.get("/closing/").get_data(as_text=True)
     assert "Signed by the lead auditor" in html and "matches the audit now" in html
     sign = laptop.outbox()[-1]
@@ -28,7 +28,7 @@ def test_lead_signs_with_time_and_content_hash(laptop) -> None:  # type: ignore[
 
 def test_editing_after_sign_off_asks_then_voids_the_signature(laptop) -> None:  # type: ignore[no-untyped-def]
     _ready_to_sign(laptop)
-    laptop.form("/closing/sign")
+    laptop.form("/closing/sign", {"accept_gaps": "1"})
     laptop.form("/closing/acknowledge", {"auditee_name": "Eva Bakker"})
     refused = laptop.htmx("/items/iso9001-2015:7.2/1", {"verdict": "conforming", "notes": "later"})
     assert refused.status_code == 409
@@ -49,7 +49,7 @@ def test_acknowledgement_needs_a_signed_audit_and_a_name(laptop) -> None:  # typ
     reply = laptop.form("/closing/acknowledge", {"auditee_name": "Eva Bakker"})
     assert reply.status_code == 422 and "lead auditor signs first" in reply.get_data(as_text=True)
     _ready_to_sign(laptop)
-    laptop.form("/closing/sign")
+    laptop.form("/closing/sign", {"accept_gaps": "1"})
     reply = laptop.form("/closing/acknowledge", {"auditee_name": " "})
     assert reply.status_code == 422 and "Type the representative" in reply.get_data(as_text=True)
     assert laptop.form("/closing/acknowledge", {"auditee_name": "Eva Bakker"}).status_code == 302
@@ -67,7 +67,7 @@ def test_only_the_lead_can_sign(laptop) -> None:  # type: ignore[no-untyped-def]
         )
     _ready_to_sign(laptop)
     assert "Only the lead auditor signs off" in laptop.get("/closing/").get_data(as_text=True)
-    reply = laptop.form("/closing/sign")
+    reply = laptop.form("/closing/sign", {"accept_gaps": "1"})
     assert reply.status_code == 422
 
 

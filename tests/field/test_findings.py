@@ -26,7 +26,7 @@ def test_raise_a_major_nc_gives_provisional_number_and_outbox_entry(laptop) -> N
     assert "Finding P1" in page and "Finding raised" in page
     [entry] = laptop.outbox()
     assert entry.name == "finding.create.v1"
-    assert entry.payload["clause_refs"] == [["iso9001-2015", "7.2"]]
+    assert entry.payload["clause_refs"] == [["iso9001-2015", "7.2", ""]]
     assert _raise(laptop).status_code == 302
     html = laptop.get("/findings/").get_data(as_text=True)
     assert ">P1<" in html and ">P2<" in html
@@ -59,7 +59,8 @@ def test_observation_may_reference_several_clauses(laptop) -> None:  # type: ign
     )
     assert reply.status_code == 302
     [entry] = laptop.outbox()
-    assert entry.payload["clause_refs"] == [["iso9001-2015", "7.2"], ["iso9001-2015", "7.3"]]
+    expected = [["iso9001-2015", "7.2", ""], ["iso9001-2015", "7.3", ""]]
+    assert entry.payload["clause_refs"] == expected
 
 
 def test_unknown_grade_and_site_are_refused(laptop) -> None:  # type: ignore[no-untyped-def]
@@ -71,8 +72,10 @@ def test_unknown_grade_and_site_are_refused(laptop) -> None:  # type: ignore[no-
 
 def test_raise_from_item_preselects_clause_and_item(laptop) -> None:  # type: ignore[no-untyped-def]
     html = laptop.get("/findings/new?item=iso9001-2015:7.2/2").get_data(as_text=True)
-    assert re.search(r'<option value="iso9001-2015\|7.2" selected>', html)
-    assert re.search(r'<option value="iso9001-2015:7.2/2" selected>', html)
+    clause = r'<input type="checkbox" name="clause_refs" value="iso9001-2015\|7.2" checked>'
+    assert re.search(clause, html)
+    item = r'<input type="checkbox" name="item_keys" value="iso9001-2015:7.2/2" checked>'
+    assert re.search(item, html)
 
 
 def test_edit_sends_changed_fields_and_delete_leaves_tombstone(laptop) -> None:  # type: ignore[no-untyped-def]

@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from auditkit.db import make_session_factory
 from auditkit.models import (
+    AuditActivity,
     AuditClosure,
     Finding,
     Interviewee,
@@ -136,6 +137,17 @@ CASES = [
         "reason",
     ),
     Case("closing sections", lambda lap: "/closing/", "#conclusion form", _closure, "conclusion"),
+    Case(
+        "audit time entry",
+        lambda lap: f"/time/{lap.activity_id}",
+        "#activity-form",
+        _row(
+            AuditActivity,
+            ("day", "auditor_id", "mode", "site_id", "hours", "activity", "ict"),
+            "activity_id",
+        ),
+        "activity",
+    ),
 ]
 
 
@@ -147,6 +159,10 @@ def _choose(name: str, control: Control, current: list[str]) -> list[str] | None
         return ["nonconformity"] if "nonconformity" not in current else ["conforming"]
     if name == "grade":
         return ["major"] if "major" not in current else ["minor"]
+    if name == "hours":
+        return ["3.25"] if "3.25" not in current else ["2"]
+    if name == "mode":
+        return ["remote"] if "remote" not in current else ["on_site"]
     if name == "recommendation":
         choices = [o for o in control.options if o not in current]
         return choices[-1:]  # the negative one: it never contradicts the findings
@@ -193,6 +209,12 @@ def prepared(laptop):  # type: ignore[no-untyped-def]
     )
     assert reply.status_code == 302, reply.get_data(as_text=True)
     laptop.finding_id = uuid.UUID(reply.headers["Location"].split("/findings/")[1].split("?")[0])
+    laptop.form(
+        "/time/",
+        {"day": "2026-12-14", "mode": "off_site", "hours": "1", "activity": "Planning"},
+    )
+    html = laptop.get("/time/").get_data(as_text=True)
+    laptop.activity_id = re.findall(r"/time/([0-9a-f-]{36})", html)[0]
     return laptop
 
 

@@ -90,7 +90,7 @@ def test_photo_paths_cannot_escape_the_store(laptop) -> None:  # type: ignore[no
 
 def test_photos_after_sign_off_ask_then_void_the_signature(laptop) -> None:  # type: ignore[no-untyped-def]
     laptop.htmx("/closing/conclusion", {"recommendation": "certify"})
-    assert laptop.form("/closing/sign").status_code == 302
+    assert laptop.form("/closing/sign", {"accept_gaps": "1"}).status_code == 302
     page = laptop.get("/checklist?section=support.resources").get_data(as_text=True)
     assert 'hx-confirm="The lead auditor has signed this audit' in page
     refused = _upload(laptop, [("a.jpg", _jpeg())], confirm_void="0")

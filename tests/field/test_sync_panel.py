@@ -156,7 +156,7 @@ def test_keep_mine_on_a_signed_audit_asks_before_voiding_the_signature(laptop) -
     # As pull leaves it: the server's notes and version are on the laptop's row.
     laptop.htmx(f"/items/{ITEM}", {"verdict": "conforming", "notes": "theirs"})
     laptop.htmx("/closing/conclusion", {"recommendation": "certify", "conclusion": "Effective."})
-    assert laptop.form("/closing/sign").status_code == 302
+    assert laptop.form("/closing/sign", {"accept_gaps": "1"}).status_code == 302
     with make_session_factory(laptop.engine).begin() as session:
         session.execute(OutboxEntry.__table__.delete())  # sent and acknowledged
     rejection_id = _refusal(

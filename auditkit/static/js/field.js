@@ -68,8 +68,9 @@
     form.dataset.edits = String(Number(edits(form)) + 1);
     setState(form, "Not saved yet…", "pending");
   }
-  document.addEventListener("input", markEdited);
-  document.addEventListener("change", markEdited);
+  // Capture phase: counted before htmx (listening on the form) sends the edit.
+  document.addEventListener("input", markEdited, true);
+  document.addEventListener("change", markEdited, true);
   document.addEventListener("htmx:beforeRequest", function (event) {
     var form = event.detail.elt.closest && event.detail.elt.closest("form[data-draft]");
     if (!form) return;
@@ -200,6 +201,37 @@
     upload(zone, files);
   });
 
+  /* ---- Pickers: a search box narrows a long list of checkboxes (clauses, items). ---- */
+  document.addEventListener("input", function (event) {
+    var box = event.target;
+    if (!box.matches || !box.matches("input.picker-filter")) return;
+    var words = box.value.toLowerCase().split(/\s+/).filter(Boolean);
+    var root = document.querySelector(box.dataset.filter);
+    if (!root) return;
+    root.querySelectorAll(".picker-group").forEach(function (group) {
+      var shown = 0;
+      group.querySelectorAll("label.pick").forEach(function (label) {
+        var text = label.textContent.toLowerCase();
+        var keep = label.querySelector("input").checked ||
+          words.every(function (w) { return text.indexOf(w) !== -1; });
+        label.hidden = !keep;
+        if (keep) shown += 1;
+      });
+      group.hidden = shown === 0;
+    });
+  });
+
+  document.addEventListener("keydown", function (event) {
+    // Enter in a picker's search box narrows the list; it must not submit the finding.
+    if (event.key === "Enter" && event.target.matches && event.target.matches("input.picker-filter")) {
+      event.preventDefault();
+    }
+  });
+
   document.addEventListener("input", saveDraft);
-  document.addEventListener("DOMContentLoaded", function () { restoreDrafts(document); });
+  document.addEventListener("DOMContentLoaded", function () {
+    restoreDrafts(document);
+    // htmx (loaded before this file) has wired the page by now: mark it ready to use.
+    document.documentElement.dataset.ready = "1";
+  });
 })();
