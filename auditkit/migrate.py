@@ -1,6 +1,8 @@
 """Database upgrades through Alembic, for the server and for the laptop.
 
-The laptop upgrades its own database on start, after a timestamped backup copy.
+Two branches: `shared` (the trunk: what both apps hold) and `server` (the CB's own tables,
+which laptops never get). The server upgrades to every head; the laptop to the shared head,
+on start, after a timestamped backup copy.
 """
 
 from __future__ import annotations
@@ -27,26 +29,58 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-def head_revision() -> str:
-    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
-    head = script.get_current_head()
-    assert head is not None
-    return head
+SERVER_TARGET = "heads"
+FIELD_TARGET = "shared@head"
 
 
-def current_revision(engine: Engine) -> str | None:
+def _script() -> ScriptDirectory:
+    return ScriptDirectory.from_config(alembic_config("sqlite://"))
+
+
+def head_revisions(target: str = SERVER_TARGET) -> frozenset[str]:
+    """The revisions a database is at once upgraded to `target`."""
+    script = _script()
+    if target != SERVER_TARGET:
+        return frozenset(r.revision for r in script.get_revisions(target) if r is not None)
+    heads = set(script.get_heads())
+    # Alembic records a head that another head depends on (the shared trunk under the server
+    # branch) through that other head only.
+    needed: set[str] = set()
+    for head in heads:
+        dependencies = script.get_revision(head).dependencies or ()
+        for dependency in [dependencies] if isinstance(dependencies, str) else dependencies:
+            needed |= {r.revision for r in script.iterate_revisions(dependency, "base")}
+    return frozenset(heads - needed)
+
+
+def current_revisions(engine: Engine) -> frozenset[str]:
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        return frozenset(MigrationContext.configure(conn).get_current_heads())
 
 
-def upgrade(url: str, revision: str = "head") -> None:
+def upgrade(url: str, revision: str = SERVER_TARGET) -> None:
     """Bring the database at `url` to `revision` (default: the newest)."""
     engine = make_engine(url)
     try:
-        with engine.begin() as conn:
-            config = alembic_config(url)
-            config.attributes["connection"] = conn
-            command.upgrade(config, revision)
+        with engine.connect() as conn:
+            sqlite = conn.dialect.name == "sqlite"
+            if sqlite:
+                # A batch migration on SQLite copies a table and drops the old one; with
+                # foreign keys enforced that drop fails while other tables refer to it. The
+                # pragma only takes effect outside a transaction, so it is set first, and the
+                # keys are checked once the migrations ran.
+                conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+                conn.commit()
+            with conn.begin():
+                config = alembic_config(url)
+                config.attributes["connection"] = conn
+                command.upgrade(config, revision)
+                if sqlite:
+                    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"the upgrade broke foreign keys: {broken[:5]}")
+            if sqlite:
+                conn.exec_driver_sql("PRAGMA foreign_keys=ON")
     finally:
         engine.dispose()
 
@@ -78,10 +112,10 @@ def upgrade_field_database(database: Path, backups_dir: Path) -> Path | None:
     if database.exists() and database.stat().st_size > 0:
         engine = make_engine(url)
         try:
-            current = current_revision(engine)
+            current = current_revisions(engine)
         finally:
             engine.dispose()
-        if current != head_revision():
+        if current != head_revisions(FIELD_TARGET):
             backup = backup_sqlite(database, backups_dir)
-    upgrade(url)
+    upgrade(url, FIELD_TARGET)
     return backup

@@ -269,7 +269,7 @@ def fleet_run(root: Path, threads: int) -> None:
     from click.testing import CliRunner
 
     from auditkit.cli import main
-    from auditkit.migrate import upgrade
+    from auditkit.migrate import FIELD_TARGET, upgrade
     from sync.client.enrol import login
     from sync.client.run import sync_now
 
@@ -279,7 +279,7 @@ def fleet_run(root: Path, threads: int) -> None:
     assert result.exit_code == 0, result.output
     members = seed_fleet(BENCH_DB_URL, FLEET + 1)  # one more to time a sync alone first
     template = root / "template.sqlite3"
-    upgrade(f"sqlite:///{template}")
+    upgrade(f"sqlite:///{template}", FIELD_TARGET)
 
     with gunicorn(FLEET_WORKERS, root / "gunicorn.log", threads) as url:
 

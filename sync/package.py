@@ -2,7 +2,7 @@
 
 The laptop writes `manifest.json` (who made it, and its outbox entries as pushed on the wire)
 and `photos/<sha256>.jpg` for every photo those entries add. The CB imports the file through
-the push path (sync.server.push.apply_in_order), so the rules are the same as online: in seq
+the push path (sync.engine.push.apply_in_order), so the rules are the same as online: in seq
 order, exactly once, rejections recorded; importing twice changes nothing.
 
 Exporting leaves the outbox as it is. A later online sync pushes the same entries; the server
@@ -42,9 +42,9 @@ from auditkit.models import (
 from auditkit.photostore import PhotoStore
 from sync import protocol
 from sync.client import outbox
-from sync.server.apply import Mutation
-from sync.server.errors import ApiError
-from sync.server.push import apply_in_order, parse_mutations
+from sync.engine.apply import Mutation
+from sync.engine.errors import ApiError
+from sync.engine.push import apply_in_order, parse_mutations
 
 FORMAT = "auditkit-audit-package"
 VERSION = 1

@@ -12,6 +12,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
@@ -19,7 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from auditkit.db import make_engine, make_session_factory
-from auditkit.migrate import upgrade
+from auditkit.migrate import FIELD_TARGET, upgrade
 
 
 def _worker_url(url: str) -> str:
@@ -134,9 +135,17 @@ def server_session(server_engine: Engine) -> Iterator[Session]:
         yield session
 
 
+@pytest.fixture(scope="session")
+def field_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A laptop database made once per run: the shared branch only, as a laptop has."""
+    path = tmp_path_factory.mktemp("field-template") / "field.sqlite3"
+    upgrade(f"sqlite:///{path}", FIELD_TARGET)
+    return path
+
+
 @pytest.fixture
-def laptop_db_url(tmp_path: Path, migrated_template: Path) -> str:
-    return _copy_template(migrated_template, tmp_path / "laptop" / "field.sqlite3")
+def laptop_db_url(tmp_path: Path, field_template: Path) -> str:
+    return _copy_template(field_template, tmp_path / "laptop" / "field.sqlite3")
 
 
 @pytest.fixture
@@ -189,3 +198,16 @@ def cb_client(cb_app):  # type: ignore[no-untyped-def]
 
 def describe_db(url: str) -> str:
     return make_url(url).get_backend_name()
+
+
+if TYPE_CHECKING:
+    from tests.factories import Factory
+
+
+@pytest.fixture
+def factory(server_engine: Engine) -> Iterator[Factory]:
+    """The test factories (tests/factories.py) bound to a fresh session on the server database."""
+    from tests.factories import Factory
+
+    with make_session_factory(server_engine)() as session:
+        yield Factory(session)

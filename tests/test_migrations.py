@@ -8,7 +8,13 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from auditkit.db import make_engine
-from auditkit.migrate import current_revision, head_revision, upgrade, upgrade_field_database
+from auditkit.migrate import (
+    FIELD_TARGET,
+    current_revisions,
+    head_revisions,
+    upgrade,
+    upgrade_field_database,
+)
 from auditkit.models import Base
 
 
@@ -24,8 +30,25 @@ def test_models_and_migrations_agree(migrated_server_db: str) -> None:
 def test_upgrade_is_idempotent(migrated_server_db: str) -> None:
     upgrade(migrated_server_db)
     engine = make_engine(migrated_server_db)
-    assert current_revision(engine) == head_revision()
+    assert current_revisions(engine) == head_revisions()
     engine.dispose()
+
+
+def test_laptops_get_the_shared_branch_and_the_server_both(
+    tmp_path: Path, migrated_server_db
+) -> None:  # type: ignore[no-untyped-def]
+    """CB-only migrations (the `server` branch) never reach a laptop."""
+    database = tmp_path / "field.sqlite3"
+    upgrade_field_database(database, tmp_path / "backups")
+    laptop = make_engine(f"sqlite:///{database}")
+    server = make_engine(migrated_server_db)
+    try:
+        assert current_revisions(laptop) == head_revisions(FIELD_TARGET) == {"0009"}
+        # The server is at the server branch's head, which depends on the shared one.
+        assert current_revisions(server) == head_revisions() == {"s0001"}
+    finally:
+        laptop.dispose()
+        server.dispose()
 
 
 def test_field_upgrade_backs_up_and_keeps_earlier_data(tmp_path: Path) -> None:

@@ -15,9 +15,7 @@ class ReadOnly(Exception):
     """The audit is submitted (or later): the team cannot change it until it is returned."""
 
     def __init__(self, status: str) -> None:
-        super().__init__(
-            f"This audit is {status.replace('_', ' ')} and can no longer be changed on the laptop."
-        )
+        super().__init__(f"This audit is {status} and can no longer be changed on the laptop.")
         self.status = status
 
 

@@ -9,11 +9,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from auditkit import audit_log, workflow
 from auditkit.capture.errors import ReadOnly, SignatureWouldBeVoided
 from auditkit.checklists import IntegratedTree, integrate, parse_checklist
-from auditkit.models import Audit, AuditClosure, AuditEvent, AuditStatus, OutboxEntry, utcnow
+from auditkit.models import Audit, AuditClosure, LaptopIdentity, OutboxEntry, utcnow
 
-LOCKED_STATUSES = frozenset({AuditStatus.SUBMITTED, AuditStatus.ACCEPTED, AuditStatus.DECIDED})
+UNLINKED_DEVICE = uuid.UUID(int=0)
 
 
 @dataclass
@@ -42,8 +43,8 @@ class Workspace:
         return closure is not None and closure.signed_at is not None
 
     def ensure_not_locked(self) -> None:
-        if self.audit.status in LOCKED_STATUSES:
-            raise ReadOnly(self.audit.status.value)
+        if workflow.content_locked(self.audit.status):
+            raise ReadOnly(workflow.status_label(self.audit.status))
 
     def ensure_editable(self, *, confirm_void: bool = False) -> None:
         """Refuse edits to a locked audit; void a signature only when the auditor confirmed."""
@@ -74,13 +75,22 @@ class Workspace:
             payload=payload,
         )
         self.session.add(entry)
-        self.session.add(
-            AuditEvent(
-                audit_id=self.audit.id,
-                actor_id=self.user_id,
-                action=name,
-                detail={"entity_id": entity_id},
-                at=utcnow(),
-            )
+        self.session.flush()
+        audit_log.append(
+            self.session,
+            audit_log.device_chain(self._device_id()),
+            name,
+            audit_id=self.audit.id,
+            actor_id=self.user_id,
+            origin="this laptop",
+            entity=name.split(".")[0],
+            entity_id=entity_id,
+            detail={"outbox_seq": entry.seq},
+            at=utcnow(),  # the laptop's clock (a test may shift it)
         )
         return entry
+
+    def _device_id(self) -> uuid.UUID:
+        """This laptop's device id (its chain of events); a fixed one before it is linked."""
+        identity = self.session.scalars(select(LaptopIdentity)).first()
+        return identity.device_id if identity else UNLINKED_DEVICE

@@ -19,17 +19,26 @@ from flask import (
     url_for,
 )
 
+from auditkit.access import Action, can
 from auditkit.accounts import check_credentials
-from auditkit.models import Role, User
+from auditkit.models import User
+from auditkit.unit_of_work import Actor, ServerWork
 from auditkit.web.database import db_session
 
 bp = Blueprint("auth", __name__)
 
-STAFF_ROLES = (Role.ADMIN, Role.PLANNER, Role.REVIEWER, Role.DECISION_MAKER, Role.AUDITOR)
-
 
 def init_app(app: Flask) -> None:
     app.before_request(_load_user)
+    app.jinja_env.globals["can"] = lambda action, obj=None: can(g.get("user"), action, obj)
+    app.jinja_env.globals["Action"] = Action
+
+
+def server_work() -> ServerWork:
+    """The unit of work of this request: its session, the signed-in person and their address."""
+    if "server_work" not in g:
+        g.server_work = ServerWork(db_session(), Actor(g.get("user"), request.remote_addr or ""))
+    return g.server_work
 
 
 def _load_user() -> None:
@@ -41,21 +50,43 @@ def _load_user() -> None:
             g.user = user
 
 
-def roles_required(*roles: Role) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Sign-in required; with roles, the user needs at least one of them."""
+def requires(action: Action) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Sign-in required, and the access policy's yes for `action` (auditkit.access).
+
+    For actions on one object the view asks `visible()` or `allowed()` itself.
+    """
 
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             if g.user is None:
                 return redirect(url_for("auth.login", next=request.full_path))
-            if roles and not any(g.user.has_role(r) for r in roles):
+            if not can(g.user, action):
                 abort(403, description="Your role does not give access to this page.")
             return view(*args, **kwargs)
 
         return wrapped
 
     return decorator
+
+
+def signed_in(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Sign-in required (as staff or auditor); the view asks the policy about its object."""
+    return requires(Action.VIEW_DASHBOARD)(view)
+
+
+def visible(model: type[Any], object_id: uuid.UUID, action: Action) -> Any:
+    """The object, if the signed-in user may see it; 404 otherwise (never saying it exists)."""
+    found = db_session().get(model, object_id)
+    if found is None or not can(g.user, action, found):
+        abort(404, description=f"There is no {model.__name__.lower()} with that id.")
+    return found
+
+
+def allowed(action: Action, obj: object) -> None:
+    """403 unless the signed-in user may do `action` to `obj` (which they can see)."""
+    if not can(g.user, action, obj):
+        abort(403, description="Your role does not allow this here.")
 
 
 def authenticate(username: str, password: str) -> User | None:

@@ -8,15 +8,14 @@ from typing import Any
 
 from flask import Blueprint, current_app, render_template, request, session
 
-from auditkit.cb.auth import roles_required
-from auditkit.models import Role, User
+from auditkit.access import IMPORTERS, Action
+from auditkit.cb.auth import requires
+from auditkit.models import User
 from auditkit.photostore import PhotoStore
 from auditkit.web.database import db_session
 from sync.package import MAX_PACKAGE_BYTES, PackageError, import_package
 
 bp = Blueprint("imports", __name__)
-
-IMPORT_ROLES = (Role.ADMIN, Role.PLANNER)
 
 
 @bp.url_value_preprocessor
@@ -25,19 +24,19 @@ def _allow_package_size(_endpoint: str | None, _values: dict[str, Any] | None) -
     # app-wide MAX_CONTENT_LENGTH; only for staff who may import, never for anonymous senders.
     user_id = session.get("user_id")
     user = db_session().get(User, uuid.UUID(user_id)) if user_id else None
-    if user is not None and user.is_active and any(user.has_role(r) for r in IMPORT_ROLES):
+    if user is not None and user.is_active and any(user.has_role(r) for r in IMPORTERS):
         request.max_content_length = current_app.config.get("IMPORT_MAX_BYTES", MAX_PACKAGE_BYTES)
 
 
 @bp.get("/import")
-@roles_required(*IMPORT_ROLES)
+@requires(Action.IMPORT_PACKAGE)
 def form():  # type: ignore[no-untyped-def]
     """The upload form for an audit package."""
     return render_template("cb/import.html", result=None, error=None, filename="")
 
 
 @bp.post("/import")
-@roles_required(*IMPORT_ROLES)
+@requires(Action.IMPORT_PACKAGE)
 def upload():  # type: ignore[no-untyped-def]
     """Import the uploaded package like a push of its laptop; show what happened."""
     sent = request.files.get("package")

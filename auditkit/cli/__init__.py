@@ -9,6 +9,7 @@ from auditkit.cli.apps import demo, field, server
 from auditkit.cli.checklists import checklists
 from auditkit.cli.db import db
 from auditkit.cli.exchange import export_command, import_command
+from auditkit.cli.log import log
 from auditkit.cli.sync import devices, login, logout, sync_command
 
 
@@ -29,3 +30,4 @@ main.add_command(sync_command)
 main.add_command(devices)
 main.add_command(export_command)
 main.add_command(import_command)
+main.add_command(log)

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
+from auditkit import workflow
 from auditkit.capture import Invalid, Workspace
 from auditkit.capture.activities import save_activity
 from auditkit.capture.answers import AnswerInput, find_response, save_answer
@@ -26,7 +27,6 @@ from auditkit.capture.findings import FindingInput, delete_finding, update_findi
 from auditkit.capture.meetings import MeetingInput, get_meeting, save_meeting
 from auditkit.capture.photos import set_caption
 from auditkit.capture.registers import save_interviewee, save_sampled_record
-from auditkit.capture.workspace import LOCKED_STATUSES
 from auditkit.models import (
     AuditActivity,
     Finding,
@@ -41,7 +41,7 @@ from auditkit.models import (
     utcnow,
 )
 from sync import protocol
-from sync.server import rows
+from sync.engine import rows
 
 # Payload keys that name the record rather than change it.
 KEYS = frozenset({"item_key", "id", "kind", "local_number"})
@@ -268,7 +268,7 @@ def settle(ws: Workspace, rejection: SyncRejection, kept: str) -> None:
     a conflict is only closed. Settling changes no audit content: no signature is voided.
     """
     rejection.resolved_at = utcnow()
-    if rejection.code != protocol.CONFLICT or ws.audit.status in LOCKED_STATUSES:
+    if rejection.code != protocol.CONFLICT or workflow.content_locked(ws.audit.status):
         return
     ws.record(
         "conflict.resolve.v1",

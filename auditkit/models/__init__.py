@@ -13,6 +13,7 @@ from auditkit.models.audits import (
 )
 from auditkit.models.base import Base, utcnow
 from auditkit.models.certification import (
+    AuditChainHead,
     AuditEvent,
     Certificate,
     CertificateSite,
@@ -72,6 +73,7 @@ __all__ = [
     "ActivityMode",
     "Audit",
     "AuditActivity",
+    "AuditChainHead",
     "AuditChecklist",
     "AuditClosure",
     "AuditEvent",

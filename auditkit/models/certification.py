@@ -134,15 +134,38 @@ class ReviewComment(Base, LaptopRecord):
 
 
 class AuditEvent(Base):
-    """Append-only log of who did what, on the laptop and on the server."""
+    """Append-only, hash-chained log of who did what, when and from where (auditkit.audit_log).
+
+    One chain per audit on the server ("audit:<id>", and "cb" for events of no audit), one per
+    laptop on the laptop ("device:<id>"). Each event's hash covers its content and the hash
+    before it, so a changed, removed or reordered event breaks the chain at that link.
+    """
 
     __tablename__ = "audit_events"
+    __table_args__ = (UniqueConstraint("chain", "seq"),)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-    audit_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("audits.id", ondelete="SET NULL"), index=True
-    )
-    actor_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    chain: Mapped[str] = mapped_column(String(60))
+    seq: Mapped[int]
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)  # where it is recorded
+    device_time: Mapped[datetime | None]  # a laptop's own clock, for its changes
+    audit_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    actor_id: Mapped[uuid.UUID | None]
+    actor_name: Mapped[str] = mapped_column(String(200), default="")
+    origin: Mapped[str] = mapped_column(String(200), default="")  # an address, a device, the CLI
     action: Mapped[str] = mapped_column(String(80))
+    entity: Mapped[str] = mapped_column(String(40), default="")
+    entity_id: Mapped[str] = mapped_column(String(120), default="")
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditChainHead(Base):
+    """Where each chain of audit events ends: appends lock this row, so they queue up."""
+
+    __tablename__ = "audit_chain_heads"
+
+    chain: Mapped[str] = mapped_column(String(60), primary_key=True)
+    seq: Mapped[int] = mapped_column(default=0)
+    hash: Mapped[str] = mapped_column(String(64))

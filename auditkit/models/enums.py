@@ -44,6 +44,7 @@ class AuditStatus(StrEnum):
     SUBMITTED = "submitted"
     RETURNED = "returned"
     ACCEPTED = "accepted"
+    REPORT_RELEASED = "report_released"
     DECIDED = "decided"
 
 

@@ -11,10 +11,19 @@ from __future__ import annotations
 from flask import Flask
 from jinja2 import StrictUndefined
 
-from auditkit import __version__, labels
+from auditkit import __version__, labels, workflow
 
 
 def init_app(app: Flask) -> None:
     app.jinja_env.undefined = StrictUndefined
     app.jinja_env.globals["app_version"] = __version__
     app.jinja_env.globals["labels"] = labels
+    # Templates ask the workflow, never spell a status.
+    app.jinja_env.globals["content_locked"] = lambda audit: workflow.content_locked(audit.status)
+    app.jinja_env.globals["status_label"] = workflow.status_label
+    app.jinja_env.globals["can_move"] = _can_move
+
+
+def _can_move(audit, move_name: str) -> bool:  # type: ignore[no-untyped-def]
+    """Whether the workflow allows this move from the audit's status (who may: auditkit.access)."""
+    return audit.status in workflow.MOVES[move_name].sources

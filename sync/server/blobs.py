@@ -13,7 +13,8 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from auditkit.models import AuditTeamMember, Blob, BlobUpload, Photo
+from auditkit.access import syncable_audit_ids
+from auditkit.models import Blob, BlobUpload, Photo
 from auditkit.photostore import PhotoStore
 from auditkit.web.database import db_session
 from sync import protocol
@@ -199,8 +200,7 @@ def download(sha256: str):  # type: ignore[no-untyped-def]
     session = db_session()
     allowed = session.scalars(
         select(Photo.id)
-        .join(AuditTeamMember, AuditTeamMember.audit_id == Photo.audit_id)
-        .where(Photo.sha256 == sha256, AuditTeamMember.user_id == g.sync_user.id)
+        .where(Photo.sha256 == sha256, Photo.audit_id.in_(syncable_audit_ids(g.sync_user)))
         .limit(1)
     ).first()
     if allowed is None or session.get(Blob, sha256) is None:

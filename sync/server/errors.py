@@ -8,17 +8,9 @@ from flask import Blueprint, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from sync import protocol
+from sync.engine.errors import ApiError
 
-
-class ApiError(Exception):
-    """Raised anywhere in a sync request; answered as `{"error": {"code", "message", ...}}`."""
-
-    def __init__(self, status: int, code: str, message: str, **extra: Any) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.extra = extra
+__all__ = ["ApiError", "check_versions", "json_body", "register"]
 
 
 def register(bp: Blueprint) -> None:

@@ -21,7 +21,7 @@ from werkzeug.serving import make_server
 from auditkit.config import FieldSettings
 from auditkit.db import make_engine, make_session_factory
 from auditkit.demo import AUDIT_ID, DEMO_PASSWORD
-from auditkit.migrate import upgrade
+from auditkit.migrate import FIELD_TARGET, upgrade
 from auditkit.models import OutboxEntry
 from sync.client.enrol import login
 from sync.client.run import Summary, sync_now
@@ -65,7 +65,7 @@ class TestLaptop:
         self.data_dir = root / name
         self.settings = FieldSettings(self.data_dir)
         self.data_dir.mkdir(parents=True)
-        upgrade(self.settings.database_url)
+        upgrade(self.settings.database_url, FIELD_TARGET)
         self.engine = make_engine(self.settings.database_url)
         self.server_url = server_url
         self._client = None

@@ -34,7 +34,7 @@ from auditkit.models import (
 )
 from auditkit.photostore import PhotoStore
 from sync import protocol
-from sync.server import rows
+from sync.engine import rows
 
 Key = tuple[str, str]  # a row as pull names it: ("response", item_key), ("finding", id), ...
 ROWLESS = frozenset({"audit.submit.v1", "conflict.resolve.v1"})  # they change no audit row

@@ -69,12 +69,12 @@ from auditkit.models import (
 )
 from auditkit.photostore import PhotoStore
 from auditkit.planning import pin_checklists
+from auditkit.unit_of_work import Actor, ServerWork
 from sync import protocol
 from sync.client.credentials import Credentials
 from sync.client.enrol import login
 from sync.client.http import Api
 from sync.client.run import Summary, SyncRun, sync_lock
-from sync.server.apply import change_status
 from tests.conftest import POSTGRES_URL, empty_postgres
 from tests.sync import invariants as inv
 from tests.sync.conftest import LiveServer
@@ -508,7 +508,8 @@ class Run:
         """What an applied audit.submit.v1 does to the audit (status and change log)."""
         with self.live.sessions.begin() as session:
             audit = session.get(Audit, self.team.audit_id)
-            change_status(session, audit, AuditStatus.SUBMITTED)
+            lead = session.get(User, self.lead.user_id)
+            ServerWork(session, Actor(lead, "test")).move(audit, "submit")
 
     def open_conflicts(self) -> list[inv.Key]:
         """Entities with a conflict on the server that its laptop has not settled."""

@@ -276,7 +276,7 @@ def test_a_database_failure_mid_push_keeps_nothing_and_the_retry_applies_all(
     """The batch is one transaction: a failure in its third mutation undoes the first two."""
     from sqlalchemy.exc import OperationalError
 
-    from sync.server import apply as server_apply
+    from sync.engine import apply as server_apply
 
     anna = laptops("anna").login("auditor1")
     api = _api(anna)

@@ -108,13 +108,12 @@ def test_returned_audit_is_editable_again(laptops, server_engine, cb_app) -> Non
     sign_in(reviewer, "reviewer")
     page = reviewer.get(f"/audits/{AUDIT_ID}").get_data(as_text=True)
     token = page.split('name="csrf_token" value="')[1].split('"')[0]
-    assert (
-        reviewer.post(
-            f"/audits/{AUDIT_ID}/return", data={"csrf_token": token, "reason": ""}
-        ).status_code
-        == 302
+    refused = reviewer.post(
+        f"/audits/{AUDIT_ID}/return", data={"csrf_token": token, "reason": "  "}
     )
-    assert _server_status(server_engine) == AuditStatus.SUBMITTED  # a reason is required
+    assert refused.status_code == 422  # a reason is required, said next to the field
+    assert 'id="reason-error"' in refused.get_data(as_text=True)
+    assert _server_status(server_engine) == AuditStatus.SUBMITTED
     reviewer.post(
         f"/audits/{AUDIT_ID}/return",
         data={"csrf_token": token, "reason": "Evidence for 7.2 is thin."},

@@ -11,7 +11,7 @@ from alembic import op
 
 revision = "0001"
 down_revision = None
-branch_labels = None
+branch_labels = ("shared",)
 depends_on = None
 
 

@@ -5,22 +5,19 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from auditkit import workflow
 from auditkit.models import (
     Audit,
-    AuditStatus,
-    AuditTeamMember,
-    SyncChange,
     TeamRole,
     User,
 )
+from auditkit.unit_of_work import ServerWork
 from sync import protocol, schema
-
-LOCKED = frozenset({AuditStatus.SUBMITTED, AuditStatus.ACCEPTED, AuditStatus.DECIDED})
 
 
 class Rejected(Exception):
@@ -42,52 +39,61 @@ class Mutation:
     entity_id: str
     base_version: int | None
     payload: dict[str, Any]
+    client_time: datetime | None = (
+        None  # the laptop's clock: kept in the audit log, never merged on
+    )
 
 
 @dataclass
 class Context:
-    """What a handler works with: the session, the auditor, the audit and their role in it."""
+    """What a handler works with: the unit of work, the auditor, the audit and their role."""
 
-    session: Session
-    user: User
+    work: ServerWork
     audit: Audit
     role: TeamRole
-    device_id: uuid.UUID | None = None
+
+    @property
+    def session(self) -> Session:
+        return self.work.session
+
+    @property
+    def user(self) -> User:
+        assert self.work.actor.user is not None
+        return self.work.actor.user
+
+    @property
+    def device_id(self) -> uuid.UUID | None:
+        return self.work.actor.device_id
 
     def changed(self, entity: str, entity_id: str) -> None:
         """Log a change for pull and count it in the audit's content version."""
-        self.audit.content_version += 1
-        self.session.add(
-            SyncChange(
-                audit_id=self.audit.id,
-                entity=entity,
-                entity_id=entity_id,
-                device_id=self.device_id,
-                content_version=self.audit.content_version,
-            )
-        )
+        self.work.changed(self.audit, entity, entity_id)
 
 
 Handler = Callable[[Context, Mutation], dict[str, Any]]
 # Per batch: audit id -> (the audit, held so it stays in the session; the auditor's role).
 Seen = dict[uuid.UUID, tuple[Audit | None, TeamRole | None]]
 HANDLERS: dict[str, Handler] = {}
+# What part of the audit each mutation changes (auditkit.workflow); None: the handler asks the
+# workflow itself (submit is a move).
+PARTS: dict[str, workflow.Part | None] = {}
 
 
-def handler(name: str) -> Callable[[Handler], Handler]:
+def handler(
+    name: str, part: workflow.Part | None = workflow.Part.CONTENT
+) -> Callable[[Handler], Handler]:
     def register(fn: Handler) -> Handler:
         HANDLERS[name] = fn
+        PARTS[name] = part
         return fn
 
     return register
 
 
 def apply(
-    session: Session,
-    user: User,
+    work: ServerWork,
     mutation: Mutation,
     *,
-    device_id: uuid.UUID | None = None,
     seen: Seen | None = None,
     client_schema: int = protocol.SCHEMA_VERSION,
 ) -> dict[str, Any]:
@@ -95,33 +101,28 @@ def apply(
 
     A mutation from a laptop of an older schema is upcast first (sync.schema).
 
-    The caller has locked the audit (sync.server.push locks a batch's audits first).
+    The caller has locked the audit (sync.engine.push locks a batch's audits first).
     `seen` keeps each audit and the auditor's role in it across one batch.
     """
+    session = work.session
     fn = HANDLERS.get(mutation.name)
     if fn is None:
         raise Rejected(protocol.UNKNOWN_MUTATION, f"This server does not know {mutation.name!r}.")
     seen = {} if seen is None else seen
     if mutation.audit_id not in seen:
         found = session.get(Audit, mutation.audit_id)
-        role = None
-        if found is not None:
-            role = session.scalars(
-                select(AuditTeamMember.role).where(
-                    AuditTeamMember.audit_id == found.id, AuditTeamMember.user_id == user.id
-                )
-            ).first()
-        seen[mutation.audit_id] = (found, role)
+        seen[mutation.audit_id] = (found, work.team_role(found) if found is not None else None)
     audit, role = seen[mutation.audit_id]
     if audit is None or role is None:
         raise Rejected(protocol.NOT_ON_TEAM, "You are not on the team of this audit.")
-    if audit.status in LOCKED:
+    part = PARTS[mutation.name]
+    if part is not None and not workflow.is_open(audit.status, part):
         raise Rejected(
             protocol.AUDIT_LOCKED,
-            f"The audit is {audit.status.value}; changes are no longer accepted.",
+            f"The audit is {workflow.status_label(audit.status)}; changes are no longer accepted.",
         )
-    if audit.status == AuditStatus.PLANNED:
-        change_status(session, audit, AuditStatus.IN_PROGRESS, device_id=device_id)
+    if "start" in {m.name for m in workflow.moves_from(audit.status)}:
+        work.move(audit, "start")  # the team's first change starts the audit
     if client_schema < protocol.SCHEMA_VERSION:
         payload = schema.upcast(
             mutation.name,
@@ -131,27 +132,7 @@ def apply(
             vca_only=audit.covers_vca and not audit.covers_management_system,
         )
         mutation = replace(mutation, payload=payload)
-    return fn(Context(session, user, audit, role, device_id), mutation)
-
-
-def change_status(
-    session: Session, audit: Audit, status: AuditStatus, *, device_id: uuid.UUID | None = None
-) -> None:
-    """Move the audit to `status` and log it, so every team laptop learns it at its next pull.
-
-    `device_id` is the laptop whose change caused it; None for the CB's own decisions.
-    """
-    audit.status = status
-    audit.status_version += 1
-    session.add(
-        SyncChange(
-            audit_id=audit.id,
-            entity="audit",
-            entity_id=str(audit.id),
-            device_id=device_id,
-            content_version=audit.content_version,
-        )
-    )
+    return fn(Context(work, audit, role), mutation)
 
 
 def check_and_stamp(

@@ -1,6 +1,6 @@
 """Conflicts as the server tracks them: open until their auditor settles them.
 
-A same-field edit from a stale copy is refused as a conflict (sync.server.apply) and kept
+A same-field edit from a stale copy is refused as a conflict (sync.engine.apply) and kept
 with both values. The auditor settles it on the laptop, keeping theirs or queueing their own
 values again; either way the laptop then sends conflict.resolve.v1 naming the refused
 change. Until then the conflict is open, and the lead cannot submit the audit.
@@ -21,8 +21,8 @@ from auditkit.models.findings import (
     response_sampled_records,
 )
 from sync import protocol
-from sync.server.apply import Context, Mutation, Rejected, handler, uuid_of
-from sync.server.pull import current_row
+from sync.engine.apply import Context, Mutation, Rejected, handler, uuid_of
+from sync.engine.pull import current_row
 
 KEPT = ("mine", "theirs")
 

@@ -6,18 +6,20 @@ from typing import Any
 
 from sqlalchemy import exists, select
 
-from auditkit.models import AuditStatus, Blob, Photo, SyncChange, TeamRole
+from auditkit import workflow
+from auditkit.models import Blob, Photo, SyncChange
 from sync import protocol
-from sync.server.apply import Context, Mutation, Rejected, change_status, handler
-from sync.server.conflicts import open_conflicts
+from sync.engine.apply import Context, Mutation, Rejected, handler
+from sync.engine.conflicts import open_conflicts
 
 
-@handler("audit.submit.v1")
+@handler("audit.submit.v1", part=None)  # a workflow move: the workflow says when it may be made
 def audit_submit(ctx: Context, m: Mutation) -> dict[str, Any]:
-    if ctx.role != TeamRole.LEAD:
-        raise Rejected(protocol.NOT_LEAD, "Only the lead auditor submits the audit.")
-    if ctx.audit.status not in (AuditStatus.PLANNED, AuditStatus.IN_PROGRESS, AuditStatus.RETURNED):
-        raise Rejected(protocol.AUDIT_LOCKED, f"The audit is {ctx.audit.status.value}.")
+    try:
+        workflow.check("submit", ctx.audit.status, team_role=ctx.role)
+    except workflow.MoveRefused as exc:
+        code = protocol.NOT_LEAD if exc.code == "not_allowed" else protocol.AUDIT_LOCKED
+        raise Rejected(code, exc.message) from exc
     seen = m.payload.get("seen_content_version")
     if not isinstance(seen, int):
         raise Rejected(protocol.INVALID, "seen_content_version must be a whole number.")
@@ -58,5 +60,5 @@ def audit_submit(ctx: Context, m: Mutation) -> dict[str, Any]:
             "the laptop's sync page and syncs: " + "; ".join(conflicts),
             conflicts=conflicts,
         )
-    change_status(ctx.session, ctx.audit, AuditStatus.SUBMITTED, device_id=ctx.device_id)
-    return {"status": "submitted", "status_version": ctx.audit.status_version}
+    ctx.work.move(ctx.audit, "submit")
+    return {"status": ctx.audit.status.value, "status_version": ctx.audit.status_version}

@@ -30,8 +30,8 @@ from auditkit.models import (
     utcnow,
 )
 from sync import protocol
-from sync.server import rows
-from sync.server.apply import Context, Mutation, Rejected, check_and_stamp, handler, text, uuid_of
+from sync.engine import rows
+from sync.engine.apply import Context, Mutation, Rejected, check_and_stamp, handler, text, uuid_of
 
 ANSWER_FIELDS = (
     "verdict",

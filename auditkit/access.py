@@ -1,0 +1,105 @@
+"""The access policy of the CB server: `can(user, action, obj)`, in one place.
+
+Staff (admin, planner, reviewer, decision maker) see every audit and client. An auditor with
+no staff role sees only the audits whose team they are on, and of a client only what those
+audits need (its page, reached from such an audit); never other laptops' ids or the changes
+they sent. Reviews and decisions are by staff outside the audit's team (auditkit.workflow
+checks that too, for each move). Views, templates (`can` is a jinja global) and the sync API
+ask this module; tests check every route against a table written out by hand.
+No Flask here.
+"""
+
+from __future__ import annotations
+
+import uuid
+from enum import StrEnum
+
+from sqlalchemy import Select, select
+
+from auditkit import queries
+from auditkit.models import Audit, AuditTeamMember, Organisation, Role, User
+
+
+class Action(StrEnum):
+    VIEW_DASHBOARD = "dashboard.view"
+    VIEW_AUDIT = "audit.view"
+    VIEW_SYNC_ACTIVITY = "audit.sync_activity"  # laptops' ids and what they sent, refusals too
+    REVIEW_AUDIT = "audit.review"  # return or accept (and later queries, release)
+    SYNC_AUDIT = "audit.sync"  # a laptop pulls it and pushes changes to it
+    VIEW_ORGANISATION = "organisation.view"
+    IMPORT_PACKAGE = "package.import"
+
+
+STAFF = frozenset({Role.ADMIN, Role.PLANNER, Role.REVIEWER, Role.DECISION_MAKER})
+REVIEWERS = frozenset({Role.ADMIN, Role.REVIEWER})
+IMPORTERS = frozenset({Role.ADMIN, Role.PLANNER})
+SIGN_IN = STAFF | {Role.AUDITOR}
+
+
+def roles_of(user: User | None) -> frozenset[Role]:
+    if user is None or not user.is_active:
+        return frozenset()
+    return frozenset(r.role for r in user.roles)
+
+
+def is_staff(user: User | None) -> bool:
+    return bool(roles_of(user) & STAFF)
+
+
+def on_team(user: User, audit: Audit) -> bool:
+    return any(m.user_id == user.id for m in audit.team)
+
+
+def can(user: User | None, action: Action | str, obj: object = None) -> bool:
+    """Whether `user` may do `action` (to `obj`, where the action names one)."""
+    roles = roles_of(user)
+    if not roles or user is None:
+        return False
+    action = Action(action)
+    if action == Action.VIEW_DASHBOARD:
+        return bool(roles & SIGN_IN)
+    if action == Action.IMPORT_PACKAGE:
+        return bool(roles & IMPORTERS)
+    if action == Action.VIEW_AUDIT:
+        assert isinstance(obj, Audit)
+        return bool(roles & STAFF) or (Role.AUDITOR in roles and on_team(user, obj))
+    if action == Action.VIEW_SYNC_ACTIVITY:
+        return bool(roles & REVIEWERS)
+    if action == Action.REVIEW_AUDIT:
+        assert isinstance(obj, Audit)
+        return bool(roles & REVIEWERS) and not on_team(user, obj)
+    if action == Action.SYNC_AUDIT:
+        assert isinstance(obj, Audit)
+        return on_team(user, obj)
+    if action == Action.VIEW_ORGANISATION:
+        assert isinstance(obj, Organisation)
+        if roles & STAFF:
+            return True
+        return Role.AUDITOR in roles and any(on_team(user, a) for a in obj.audits)
+    raise ValueError(f"no rule for {action}")
+
+
+def syncable_audit_ids(user: User) -> Select[tuple[uuid.UUID]]:
+    """The audits a laptop of `user` pulls and pushes to: those whose team they are on."""
+    return select(AuditTeamMember.audit_id).where(AuditTeamMember.user_id == user.id)
+
+
+def visible_audits(user: User) -> Select[tuple[Audit]]:
+    """The audits `user` may see, for lists (staff: all; an auditor: their teams')."""
+    if is_staff(user):
+        return queries.all_audits()
+    return queries.all_audits().where(
+        Audit.id.in_(select(AuditTeamMember.audit_id).where(AuditTeamMember.user_id == user.id))
+    )
+
+
+def visible_organisations(user: User) -> Select[tuple[Organisation]]:
+    """The clients `user` may see (an auditor: those of their audits)."""
+    if is_staff(user):
+        return queries.organisations()
+    mine = (
+        select(Audit.organisation_id)
+        .join(AuditTeamMember, AuditTeamMember.audit_id == Audit.id)
+        .where(AuditTeamMember.user_id == user.id)
+    )
+    return queries.organisations().where(Organisation.id.in_(mine))

@@ -1,0 +1,150 @@
+"""Every route of the CB app's URL map, as every role, on the audit's team and off it.
+
+The expected answers are written out by hand below (never derived from auditkit.access), and
+every rule of the URL map must have a row: a new route without one fails this test.
+
+Each person has a signed-in session and, where they may link a laptop (auditors), a device
+token that the sync API requests carry. The audit is in progress, so the review moves are
+allowed by the policy but refused by the workflow (409): nothing changes between requests.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from auditkit.models import AuditStatus, Role, TeamRole
+from auditkit.photostore import PhotoStore
+from tests.factories import api_headers
+from tests.helpers import csrf_from, sign_in
+
+PEOPLE = ("anonymous", "admin", "planner", "reviewer", "decider", "lead", "teammate", "outsider")
+# (endpoint, method) -> expected status per person, in PEOPLE order.
+EXPECTED: dict[tuple[str, str], tuple[int, ...]] = {
+    # staff UI
+    ("planning.dashboard", "GET"): (302, 200, 200, 200, 200, 200, 200, 200),
+    ("planning.audit", "GET"): (302, 200, 200, 200, 200, 200, 200, 404),
+    ("planning.organisation", "GET"): (302, 200, 200, 200, 200, 200, 200, 404),
+    ("review.accept", "POST"): (302, 409, 403, 409, 403, 403, 403, 404),
+    ("review.return_to_team", "POST"): (302, 422, 403, 422, 403, 403, 403, 404),
+    ("imports.form", "GET"): (302, 200, 200, 403, 403, 403, 403, 403),
+    ("imports.upload", "POST"): (302, 400, 400, 403, 403, 403, 403, 403),
+    ("auth.login", "GET"): (200,) * 8,
+    ("auth.login", "POST"): (401,) * 8,  # a wrong password, whoever asks
+    ("auth.logout", "POST"): (302,) * 8,
+    ("favicon", "GET"): (200,) * 8,
+    ("static", "GET"): (200,) * 8,
+    # sync API (staff hold no device token)
+    ("sync_api.openapi", "GET"): (200,) * 8,
+    ("sync_api.token", "POST"): (400,) * 8,  # no grant named
+    ("sync_api.pull", "POST"): (401, 401, 401, 401, 401, 200, 200, 200),
+    ("sync_api.push", "POST"): (401, 401, 401, 401, 401, 200, 200, 200),
+    ("sync_api.blobs_check", "POST"): (401, 401, 401, 401, 401, 200, 200, 200),
+    ("sync_api.blob_get", "GET"): (401, 401, 401, 401, 401, 200, 200, 404),
+    # Existence of a stored photo is not hidden from an outsider yet (issue: photos by hash).
+    ("sync_api.blob_head", "HEAD"): (401, 401, 401, 401, 401, 200, 200, 200),
+    ("sync_api.blob_patch", "PATCH"): (401, 401, 401, 401, 401, 400, 400, 400),
+}
+
+
+@pytest.fixture
+def world(factory, cb_app, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """One in-progress audit with a stored photo; a person of each kind with a client."""
+    users = {
+        "admin": factory.user(Role.ADMIN),
+        "planner": factory.user(Role.PLANNER),
+        "reviewer": factory.user(Role.REVIEWER),
+        "decider": factory.user(Role.DECISION_MAKER),
+        "lead": factory.auditor(),
+        "teammate": factory.auditor(),
+        "outsider": factory.auditor(),
+    }
+    audit = factory.audit(
+        lead=users["lead"],
+        members=[(users["teammate"], TeamRole.AUDITOR)],
+        status=AuditStatus.IN_PROGRESS,
+    )
+    store = PhotoStore(Path(cb_app.config["DATA_DIR"]) / "blobs")
+    photo = factory.photo(audit, store=store, by=users["lead"])
+    devices = {
+        name: factory.device_and_token(users[name]) for name in ("lead", "teammate", "outsider")
+    }
+    factory.commit()
+    people = {}
+    for name in PEOPLE:
+        client = cb_app.test_client()
+        if name != "anonymous":
+            assert sign_in(client, users[name].username).status_code == 302
+        device, token = devices.get(name, (None, None))
+        people[name] = (
+            client,
+            csrf_from(client.get("/login").get_data(as_text=True)),
+            device,
+            token,
+        )
+    values = {
+        "audit_id": audit.id,
+        "organisation_id": audit.organisation_id,
+        "sha256": photo.sha256,
+        "filename": "css/auditkit.css",
+    }
+    return people, values
+
+
+def _rules(app):  # type: ignore[no-untyped-def]
+    for rule in app.url_map.iter_rules():
+        methods = set(rule.methods or ()) - {"OPTIONS"}
+        if "GET" in methods:
+            methods.discard("HEAD")
+        for method in sorted(methods):
+            yield rule, method
+
+
+def test_every_route_has_a_row(cb_app) -> None:  # type: ignore[no-untyped-def]
+    routes = {(rule.endpoint, method) for rule, method in _rules(cb_app)}
+    assert routes - set(EXPECTED) == set(), "routes without an expected row"
+    assert set(EXPECTED) - routes == set(), "rows for routes that no longer exist"
+
+
+def _call(cb_app, person, rule, method: str, values) -> int:  # type: ignore[no-untyped-def]
+    client, csrf, device, token = person
+    from flask import url_for
+
+    with cb_app.test_request_context():
+        url = url_for(rule.endpoint, **{k: v for k, v in values.items() if k in rule.arguments})
+    headers = api_headers(token) if token else api_headers("no-token")
+    if not token:
+        headers.pop("Authorization")
+    if rule.endpoint.startswith("sync_api."):
+        body = {}
+        if rule.endpoint == "sync_api.push":
+            body = {"device_id": str(device.id) if device else "", "mutations": []}
+        if rule.endpoint == "sync_api.blobs_check":
+            body = {"blobs": []}
+        if rule.endpoint == "sync_api.pull":
+            body = {"cursor": 0}
+        if method in ("GET", "HEAD", "PATCH"):
+            return client.open(url, method=method, headers=headers).status_code
+        return client.open(url, method=method, json=body, headers=headers).status_code
+    if method == "POST":
+        data = {"csrf_token": csrf}
+        if rule.endpoint == "auth.login":
+            data.update(username="nobody", password="wrong")
+        return client.post(url, data=data).status_code
+    return client.open(url, method=method).status_code
+
+
+def test_each_person_gets_what_the_table_says(cb_app, world) -> None:  # type: ignore[no-untyped-def]
+    people, values = world
+    wrong = []
+    rules = sorted(_rules(cb_app), key=lambda r: (r[0].endpoint, r[1]))
+    # Sign-out last: it ends the sessions the other rows need.
+    rules.sort(key=lambda r: r[0].endpoint == "auth.logout")
+    for rule, method in rules:
+        expected = EXPECTED[(rule.endpoint, method)]
+        for name, want in zip(PEOPLE, expected, strict=True):
+            got = _call(cb_app, people[name], rule, method, values)
+            if got != want:
+                wrong.append(f"{method} {rule.endpoint} as {name}: {got}, expected {want}")
+    assert wrong == []
