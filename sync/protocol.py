@@ -23,6 +23,9 @@ PULL_PAGE_SIZE = 500
 ENTITY_ID_MAX = 120
 CHUNK_SIZE = 1024 * 1024
 BLOB_MAX_BYTES = 64 * 1024 * 1024
+# Sequence numbers, versions, cursors and counts fit a database's INTEGER (32 bits on
+# PostgreSQL): anything larger is refused as invalid, never passed to the database.
+INT_MAX = 2**31 - 1
 
 # Stable error codes (the `code` of an error body or of a rejected mutation).
 CLIENT_TOO_OLD = "client_too_old"

@@ -242,7 +242,7 @@ def finding_create(ctx: Context, m: Mutation) -> dict[str, Any]:
 
 
 def _local_number(value: Any) -> int:
-    if not isinstance(value, int) or value < 1:
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= protocol.INT_MAX:
         raise Rejected(protocol.INVALID, "local_number must be a positive whole number.")
     return value
 
@@ -510,8 +510,10 @@ def photo_add(ctx: Context, m: Mutation) -> dict[str, Any]:
         annotated_from_id = original.id
     try:
         size, width, height = int(p["size"]), int(p["width"]), int(p["height"])
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, OverflowError) as exc:
         raise Rejected(protocol.INVALID, "size, width and height must be numbers.") from exc
+    if not (0 < size <= protocol.BLOB_MAX_BYTES and 0 < width <= 100_000 and 0 < height <= 100_000):
+        raise Rejected(protocol.INVALID, "size, width or height is out of range.")
     row = Photo(
         id=photo_id,
         audit_id=ctx.audit.id,

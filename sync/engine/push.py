@@ -54,7 +54,7 @@ def parse_mutations(
                     client_time=_client_time(item.get("client_time")),
                 )
             )
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
             raise ApiError(
                 400,
                 protocol.INVALID,
@@ -64,6 +64,12 @@ def parse_mutations(
         raise ApiError(
             400, protocol.INVALID, f"entity_id is at most {protocol.ENTITY_ID_MAX} characters."
         )
+    if any(
+        not 1 <= m.seq <= protocol.INT_MAX
+        or (m.base_version is not None and not 0 <= m.base_version <= protocol.INT_MAX)
+        for m in result
+    ):
+        raise ApiError(400, protocol.INVALID, "seq or base_version is out of range.")
     seqs = [m.seq for m in result]
     if seqs != sorted(seqs) or len(set(seqs)) != len(seqs):
         raise ApiError(400, protocol.INVALID, "Mutations must come in increasing seq order.")

@@ -112,6 +112,8 @@ def patch(sha256: str):  # type: ignore[no-untyped-def]
         length = int(request.headers["Upload-Length"])
     except (KeyError, ValueError) as exc:
         raise ApiError(400, protocol.INVALID, "Send Upload-Offset and Upload-Length.") from exc
+    if not 0 <= offset <= protocol.BLOB_MAX_BYTES:
+        raise ApiError(400, protocol.INVALID, "Upload-Offset is out of range.")
     if not 0 < length <= protocol.BLOB_MAX_BYTES:
         raise ApiError(413, "payload_too_large", "A photo may be at most 64 MB.")
     chunk = request.get_data(cache=False)

@@ -24,10 +24,12 @@ def pull():  # type: ignore[no-untyped-def]
         cursor = int(body.get("cursor", 0))
         known_audits = {uuid.UUID(str(a)) for a in body.get("known_audits", [])}
         known_checklists = {str(s) for s in body.get("known_checklists", [])}
-    except (TypeError, ValueError, OverflowError) as exc:
+    except (TypeError, ValueError, OverflowError, AttributeError) as exc:
         raise ApiError(
             400, protocol.INVALID, "cursor, known_audits or known_checklists is bad."
         ) from exc
+    if not 0 <= cursor <= protocol.INT_MAX:
+        raise ApiError(400, protocol.INVALID, "cursor is out of range.")
     return page(
         db_session(),
         g.sync_user,

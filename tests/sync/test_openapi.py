@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 import requests
 
-import sync.server.push  # noqa: F401  (registers every mutation handler)
+import sync.engine.push  # noqa: F401  (registers every mutation handler)
 from sync import protocol
-from sync.server.apply import HANDLERS
+from sync.engine.apply import HANDLERS
 from sync.server.spec import SPEC
 
 METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
@@ -164,8 +164,11 @@ def test_every_mutation_name_is_in_the_enum_with_its_payload(doc) -> None:  # ty
     mutation = schemas["Mutation"]
     assert set(mutation["required"]) == {"seq", "mutation_id", "name", "audit_id"}
     assert set(mutation["properties"]) >= {"entity_id", "base_version", "payload", "client_time"}
-    shaped = {rule["if"]["properties"]["name"]["const"] for rule in mutation["allOf"]}
-    assert shaped == names
+    # One variant per name (name as its const), so a generator can pick a name and its payload.
+    shaped = [variant["properties"]["name"]["const"] for variant in mutation["oneOf"]]
+    assert sorted(shaped) == sorted(names)
+    for variant in mutation["oneOf"]:
+        assert "$ref" in variant["properties"]["payload"], variant["title"]
     push = schemas["PushRequest"]["properties"]["mutations"]
     assert push["maxItems"] == protocol.PUSH_MAX_MUTATIONS
 
