@@ -12,6 +12,7 @@ from sqlalchemy import select
 from auditkit.capture.forms import FormData, FormReader
 from auditkit.capture.workspace import Workspace
 from auditkit.models import ActivityMode, AuditActivity, AuditTeamMember
+from sync import wire
 
 MAX_HOURS = Decimal("16")
 
@@ -91,7 +92,10 @@ def save_activity(
         "ict": ict if mode == ActivityMode.REMOTE else "",
     }
     row = existing or AuditActivity(audit_id=ws.audit.id, version=0)
-    changes = {k: _wire(v) for k, v in values.items() if getattr(row, k) != v}
+    before = wire.row(wire.ACTIVITY, row) if existing is not None else {}
+    holder = type("Values", (), values)()
+    after = {k: wire.value_of(wire.ACTIVITY.field(k), holder) for k in values}
+    changes = wire.changes(wire.ACTIVITY, before, {**before, **after})
     if existing is not None and not changes:
         return row
     ws.ensure_editable(confirm_void=confirm_void)
@@ -115,18 +119,6 @@ def _hours(reader: FormReader) -> Decimal:
     if not Decimal(0) < hours <= MAX_HOURS or hours != hours.quantize(Decimal("0.25")):
         reader.fail("hours", f"Give between 0.25 and {MAX_HOURS} hours, in quarters of an hour.")
     return hours
-
-
-def _wire(value: object) -> object:
-    if value is None:
-        return None
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    if hasattr(value, "isoformat"):
-        return value.isoformat()  # type: ignore[attr-defined]
-    return getattr(value, "value", value)
 
 
 def delete_activity(ws: Workspace, row: AuditActivity, *, confirm_void: bool = False) -> None:

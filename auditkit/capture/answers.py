@@ -10,6 +10,7 @@ from sqlalchemy import select
 from auditkit.capture.forms import FormData, FormReader
 from auditkit.capture.workspace import Workspace
 from auditkit.models import Interviewee, Response, SampledRecord, Verdict
+from sync import wire
 
 
 @dataclass(frozen=True)
@@ -75,15 +76,7 @@ def save_answer(
 
 
 def _changes(response: Response, data: AnswerInput) -> dict[str, object]:
-    """The fields whose values differ from what is stored, as wire values."""
-    current = {
-        "verdict": response.verdict.value if response.verdict else None,
-        "notes": response.notes or "",
-        "justification": response.justification or "",
-        "documents": list(response.documents or []),
-        "interviewee_ids": sorted(str(i.id) for i in response.interviewees),
-        "sampled_record_ids": sorted(str(r.id) for r in response.sampled_records),
-    }
+    """The fields whose values differ from what is stored, as wire values (sync.wire)."""
     wanted = {
         "verdict": data.verdict.value if data.verdict else None,
         "notes": data.notes,
@@ -92,7 +85,7 @@ def _changes(response: Response, data: AnswerInput) -> dict[str, object]:
         "interviewee_ids": sorted(str(i) for i in data.interviewee_ids),
         "sampled_record_ids": sorted(str(i) for i in data.sampled_record_ids),
     }
-    return {k: v for k, v in wanted.items() if current[k] != v}
+    return wire.changes(wire.RESPONSE, wire.row(wire.RESPONSE, response), wanted)
 
 
 def ensure_response(ws: Workspace, item_key: str) -> Response:

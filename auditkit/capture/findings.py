@@ -20,6 +20,7 @@ from auditkit.models import (
     SampledRecord,
     utcnow,
 )
+from sync import wire
 
 NONCONFORMITIES = recommendations.NONCONFORMITIES
 DETAIL_LIMIT = 40
@@ -155,9 +156,7 @@ def update_finding(
     ws: Workspace, finding: Finding, data: FindingInput, *, confirm_void: bool = False
 ) -> bool:
     """Apply the changed fields; return False when nothing changed."""
-    before = _wire(finding)
-    after = _wire_input(data)
-    changes = {k: v for k, v in after.items() if before.get(k) != v}
+    changes = wire.changes(wire.FINDING, _wire(finding), _wire_input(data))
     if not changes:
         return False
     ws.ensure_editable(confirm_void=confirm_void)
@@ -208,20 +207,9 @@ def _responses(ws: Workspace, item_keys: list[str]) -> list[Response]:
 
 
 def _wire(finding: Finding) -> dict[str, object]:
-    return {
-        "local_number": finding.local_number,
-        "grade": finding.grade.value,
-        "requirement": finding.requirement or "",
-        "objective_evidence": finding.objective_evidence or "",
-        "statement": finding.statement or "",
-        "extent": finding.extent or "",
-        "site_id": str(finding.site_id) if finding.site_id else None,
-        "process": finding.process or "",
-        "clause_refs": [[c.checklist_id, c.clause_number, c.detail or ""] for c in finding.clauses],
-        "interviewee_ids": sorted(str(i.id) for i in finding.interviewees),
-        "sampled_record_ids": sorted(str(r.id) for r in finding.sampled_records),
-        "item_keys": [r.item_key for r in finding.responses],
-    }
+    """The finding as its mutation payload carries it (sync.wire), with its local number."""
+    row = wire.row(wire.FINDING, finding)
+    return {"local_number": finding.local_number, **{n: row[n] for n in wire.FINDING.names}}
 
 
 def _wire_input(data: FindingInput) -> dict[str, object]:

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from auditkit.capture.forms import FormData, FormReader
 from auditkit.capture.workspace import Workspace
 from auditkit.models import Interviewee, SampledRecord
+from sync import wire
 
 
 def save_interviewee(
@@ -47,12 +48,10 @@ def save_sampled_record(
 
 
 def _save(ws, model, name, existing, values, confirm_void):  # type: ignore[no-untyped-def]
+    spec = wire.ENTITIES[name]
     row = existing or model(audit_id=ws.audit.id, version=0)
-    changes = {
-        k: (v.isoformat() if hasattr(v, "isoformat") else v)
-        for k, v in values.items()
-        if getattr(row, k) != v
-    }
+    before = wire.row(spec, row) if existing is not None else {}
+    changes = wire.changes(spec, before, {**before, **_wire_values(spec, values)})
     if existing is not None and not changes:
         return row
     ws.ensure_editable(confirm_void=confirm_void)
@@ -64,6 +63,12 @@ def _save(ws, model, name, existing, values, confirm_void):  # type: ignore[no-u
     ws.session.flush()
     ws.record(f"{name}.upsert.v1", str(row.id), base, changes)
     return row
+
+
+def _wire_values(spec: wire.Entity, values: dict) -> dict:  # type: ignore[type-arg]
+    """Typed values as the wire carries them (a date as text, say)."""
+    holder = type("Values", (), values)()
+    return {k: wire.value_of(spec.field(k), holder) for k in values}
 
 
 def delete_register_entry(

@@ -10,9 +10,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from auditkit.capture.closure_fields import CHOICE_FIELDS, TEXT_FIELDS
 from auditkit.models import (
-    ActivityMode,
     Audit,
     AuditActivity,
     AuditChecklist,
@@ -23,14 +21,12 @@ from auditkit.models import (
     Contact,
     Finding,
     FindingClause,
-    Grade,
     Interviewee,
     Meeting,
     MeetingKind,
     Organisation,
     OutboxEntry,
     Photo,
-    Recommendation,
     Response,
     ReviewComment,
     SampledRecord,
@@ -38,10 +34,9 @@ from auditkit.models import (
     TeamRole,
     UploadedBlob,
     User,
-    Verdict,
     audit_sites,
 )
-from sync import protocol
+from sync import protocol, wire
 
 ORDER = (
     "interviewee",
@@ -220,13 +215,9 @@ class PullApplier:
         if data is None:
             return
         row = self._response(audit_id, key)
-        row.verdict = Verdict(data["verdict"]) if data["verdict"] else None
-        row.notes, row.justification = data["notes"], data["justification"]
-        row.documents = data["documents"]
+        wire.assign(wire.RESPONSE, row, data, skip=("item_key",))
         row.interviewees = self._links(Interviewee, data["interviewee_ids"])
         row.sampled_records = self._links(SampledRecord, data["sampled_record_ids"])
-        row.answered_by_id = _uuid(data["answered_by_id"])
-        row.version = data["version"]
 
     def finding(self, audit_id: uuid.UUID, key: str, data: dict[str, Any] | None) -> None:
         if data is None:
@@ -241,11 +232,7 @@ class PullApplier:
                 created_by_id=_uuid(data["created_by_id"]),
             )
             s.add(row)
-        row.number = data["number"]
-        row.grade = Grade(data["grade"])
-        for name in ("requirement", "objective_evidence", "statement", "extent", "process"):
-            setattr(row, name, data[name])
-        row.site_id = _uuid(data["site_id"])
+        wire.assign(wire.FINDING, row, data, skip=("local_number", "created_by_id"))
         existing = {(c.checklist_id, c.clause_number): c for c in row.clauses}
         clauses = []
         for position, ref in enumerate(data["clause_refs"]):
@@ -263,7 +250,6 @@ class PullApplier:
         row.deleted_at = (
             (row.deleted_at or datetime.now().astimezone()) if data["deleted"] else None
         )
-        row.version = data["version"]
         s.flush()
 
     def photo(self, audit_id: uuid.UUID, key: str, data: dict[str, Any] | None) -> None:
@@ -284,7 +270,7 @@ class PullApplier:
                 created_by_id=_uuid(data["created_by_id"]),
             )
             s.add(row)
-        row.caption = data["caption"]
+        wire.assign(wire.PHOTO, row, data, only=("caption", "version"))
         row.finding_id = (
             _uuid(data["finding_id"])
             if data["finding_id"] and s.get(Finding, uuid.UUID(data["finding_id"]))
@@ -298,12 +284,12 @@ class PullApplier:
             _uuid(original) if original and s.get(Photo, uuid.UUID(original)) else None
         )
         row.deleted_at = datetime.now().astimezone() if data["deleted"] else None
-        row.version = data["version"]
         if teammates and s.get(UploadedBlob, data["sha256"]) is None:
             s.add(UploadedBlob(sha256=data["sha256"]))  # the server knows it: never ours to send
         s.flush()
 
-    def _register(self, model, audit_id, key, data, fields):  # type: ignore[no-untyped-def]
+    def _register(self, model, entity, audit_id, key, data) -> None:  # type: ignore[no-untyped-def]
+        """A register entry (or entry of audit time): placed, changed, or removed."""
         row = self.session.get(model, uuid.UUID(key))
         if data is None:
             if row is not None:
@@ -312,43 +298,17 @@ class PullApplier:
         if row is None:
             row = model(id=uuid.UUID(key), audit_id=audit_id)
             self.session.add(row)
-        for name in fields:
-            value = data[name]
-            if name == "record_date":
-                value = date.fromisoformat(value) if value else None
-            setattr(row, name, value)
-        row.version = data["version"]
+        wire.assign(entity, row, data)
         self.session.flush()
 
     def interviewee(self, audit_id: uuid.UUID, key: str, data: dict[str, Any] | None) -> None:
-        self._register(Interviewee, audit_id, key, data, ("name", "job_role", "department"))
+        self._register(Interviewee, wire.INTERVIEWEE, audit_id, key, data)
 
     def sampled_record(self, audit_id: uuid.UUID, key: str, data: dict[str, Any] | None) -> None:
-        self._register(
-            SampledRecord,
-            audit_id,
-            key,
-            data,
-            ("reference", "record_type", "record_date", "reason"),
-        )
+        self._register(SampledRecord, wire.SAMPLED_RECORD, audit_id, key, data)
 
     def activity(self, audit_id: uuid.UUID, key: str, data: dict[str, Any] | None) -> None:
-        row = self.session.get(AuditActivity, uuid.UUID(key))
-        if data is None:
-            if row is not None:
-                self.session.delete(row)
-            return
-        if row is None:
-            row = AuditActivity(id=uuid.UUID(key), audit_id=audit_id)
-            self.session.add(row)
-        row.auditor_id = _uuid(data["auditor_id"])
-        row.day = date.fromisoformat(data["day"])
-        row.site_id = _uuid(data["site_id"])
-        row.mode = ActivityMode(data["mode"])
-        row.hours = Decimal(data["hours"])
-        row.activity, row.ict = data["activity"], data["ict"]
-        row.version = data["version"]
-        self.session.flush()
+        self._register(AuditActivity, wire.ACTIVITY, audit_id, key, data)
 
     def meeting(self, audit_id: uuid.UUID, key: str, data: dict[str, Any] | None) -> None:
         if data is None:
@@ -357,9 +317,7 @@ class PullApplier:
         row = self.session.scalars(
             select(Meeting).where(Meeting.audit_id == audit_id, Meeting.kind == kind)
         ).first() or Meeting(audit_id=audit_id, kind=kind)
-        row.held_at = _moment(data["held_at"])
-        row.attendees, row.notes = data["attendees"], data["notes"]
-        row.version = data["version"]
+        wire.assign(wire.MEETING, row, data, skip=("kind",))
         self.session.add(row)
 
     def closure(self, audit_id: uuid.UUID, key: str, data: dict[str, Any] | None) -> None:
@@ -367,21 +325,8 @@ class PullApplier:
             return
         row = self.session.scalars(
             select(AuditClosure).where(AuditClosure.audit_id == audit_id)
-        ).first() or AuditClosure(audit_id=audit_id)
-        row.recommendation = (
-            Recommendation(data["recommendation"]) if data["recommendation"] else None
-        )
-        for name in TEXT_FIELDS:
-            setattr(row, name, data.get(name, ""))
-        for name, enum in CHOICE_FIELDS.items():
-            setattr(row, name, enum(data[name]) if data.get(name) else None)
-        row.digest_version = data.get("digest_version", 1)
-        row.signed_by_id = _uuid(data["signed_by_id"])
-        row.signed_at = _moment(data["signed_at"])
-        row.signed_content_sha256 = data["signed_content_sha256"]
-        row.auditee_name = data["auditee_name"]
-        row.auditee_acknowledged_at = _moment(data["auditee_acknowledged_at"])
-        row.version = data["version"]
+        ).first() or AuditClosure(audit_id=audit_id, digest_version=1)
+        wire.assign(wire.CLOSURE, row, data)  # an older server's row lacks newer fields
         self.session.add(row)
 
     def review_comment(self, audit_id: uuid.UUID, key: str, data: dict[str, Any] | None) -> None:
@@ -392,11 +337,10 @@ class PullApplier:
         if row is None:
             row = ReviewComment(id=uuid.UUID(key), audit_id=audit_id, body="")
             self.session.add(row)
-        row.author_name, row.body = data["author"], data["body"]
+        row.author_name = data["author"]
+        wire.assign(wire.REVIEW_COMMENT, row, data, only=("body", "resolved_at", "version"))
         row.finding_id = (
             _uuid(data["finding_id"])
             if data["finding_id"] and self.session.get(Finding, uuid.UUID(data["finding_id"]))
             else None
         )
-        row.resolved_at = _moment(data["resolved_at"])
-        row.version = data["version"]

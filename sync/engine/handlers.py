@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
 
-from auditkit.capture.closure_fields import CHOICE_FIELDS, TEXT_FIELDS
+from auditkit.capture.closure_fields import TEXT_FIELDS
 from auditkit.capture.digest import DIGEST_VERSIONS
 from auditkit.models import (
-    ActivityMode,
     AuditActivity,
     AuditClosure,
     Finding,
@@ -22,40 +21,34 @@ from auditkit.models import (
     Meeting,
     MeetingKind,
     Photo,
-    Recommendation,
     Response,
     SampledRecord,
     TeamRole,
-    Verdict,
     utcnow,
 )
-from sync import protocol
+from sync import protocol, wire
 from sync.engine import rows
 from sync.engine.apply import Context, Mutation, Rejected, check_and_stamp, handler, text, uuid_of
 
-ANSWER_FIELDS = (
-    "verdict",
-    "notes",
-    "justification",
-    "documents",
-    "interviewee_ids",
-    "sampled_record_ids",
-)
-INTERVIEWEE_FIELDS = ("name", "job_role", "department")
-RECORD_FIELDS = ("reference", "record_type", "record_date", "reason")
-FINDING_FIELDS = (
-    "grade",
-    "requirement",
-    "objective_evidence",
-    "statement",
-    "extent",
-    "site_id",
-    "process",
-    "clause_refs",
-    "interviewee_ids",
-    "sampled_record_ids",
-    "item_keys",
-)
+# The fields each mutation may set: the entities' wire fields (sync/wire.py).
+ANSWER_FIELDS = wire.RESPONSE.names
+INTERVIEWEE_FIELDS = wire.INTERVIEWEE.names
+RECORD_FIELDS = wire.SAMPLED_RECORD.names
+FINDING_FIELDS = wire.FINDING.names
+
+
+def _simple(entity: wire.Entity, row: Any, p: dict[str, Any], skip: tuple[str, ...] = ()) -> None:
+    """Check and set the payload's simple fields of `entity` (links are set by the caller)."""
+    for f in entity.fields:
+        if f.name not in p or f.kind in wire.LINKS or f.kind == wire.ATTENDEES or f.name in skip:
+            continue
+        try:
+            value = wire.check(f, p[f.name])
+        except wire.WireError as exc:
+            raise Rejected(protocol.INVALID, str(exc)) from exc
+        if value is None and not f.nullable:
+            raise Rejected(protocol.INVALID, f"{f.name} cannot be empty.")
+        setattr(row, f.model_attr, value)
 
 
 def _enum(enum, value: Any, what: str):  # type: ignore[no-untyped-def]
@@ -126,17 +119,7 @@ def answer_set(ctx: Context, m: Mutation) -> dict[str, Any]:
     row, created = _response(ctx, p.get("item_key", m.entity_id), create_id=p.get("id"))
     fields = [f for f in ANSWER_FIELDS if f in p]
     check_and_stamp(row, fields, m.base_version, lambda: rows.response_row(row), created=created)
-    if "verdict" in p:
-        row.verdict = _enum(Verdict, p["verdict"], "verdict")
-    for name in ("notes", "justification"):
-        if name in p:
-            setattr(row, name, text(p, name))
-    if "documents" in p:
-        if not isinstance(p["documents"], list) or not all(
-            isinstance(d, str) for d in p["documents"]
-        ):
-            raise Rejected(protocol.INVALID, "documents must be a list of text.")
-        row.documents = p["documents"]
+    _simple(wire.RESPONSE, row, p)
     if "interviewee_ids" in p:
         row.interviewees = _linked(ctx, Interviewee, p["interviewee_ids"], "interviewee_ids")
     if "sampled_record_ids" in p:
@@ -150,20 +133,9 @@ def answer_set(ctx: Context, m: Mutation) -> dict[str, Any]:
 
 
 def _finding_fields(ctx: Context, row: Finding, p: dict[str, Any]) -> None:
-    if "grade" in p:
-        row.grade = _enum(Grade, p["grade"], "grade")
-        if row.grade is None:
-            raise Rejected(protocol.INVALID, "A finding needs a grade.")
-    for name in ("requirement", "objective_evidence", "statement", "process"):
-        if name in p:
-            setattr(row, name, text(p, name))
-    if "extent" in p:
-        row.extent = text(p, "extent", 200)
-    if "site_id" in p:
-        site = uuid_of(p["site_id"], "site_id") if p["site_id"] else None
-        if site is not None and site not in {s.id for s in ctx.audit.sites}:
-            raise Rejected(protocol.INVALID, "site_id is not one of the audit's sites.")
-        row.site_id = site
+    _simple(wire.FINDING, row, p)
+    if row.site_id is not None and row.site_id not in {s.id for s in ctx.audit.sites}:
+        raise Rejected(protocol.INVALID, "site_id is not one of the audit's sites.")
     if "clause_refs" in p:
         refs = p["clause_refs"]
         # [checklist id, number] or, from schema 2, [checklist id, number, detail ("c)")]
@@ -298,25 +270,32 @@ def meeting_set(ctx: Context, m: Mutation) -> dict[str, Any]:
             audit_id=ctx.audit.id, kind=kind, version=0, attendees=[], notes="", field_versions={}
         )
         ctx.session.add(row)
-    fields = [f for f in ("held_at", "attendees", "notes") if f in p]
+    fields = [f for f in wire.MEETING.names if f in p]
     check_and_stamp(row, fields, m.base_version, lambda: rows.meeting_row(row), created=created)
-    if "held_at" in p:
-        row.held_at = _moment(p["held_at"], "held_at")
+    _simple(wire.MEETING, row, p)
     if "attendees" in p:
         attendees = p["attendees"]
-        if not isinstance(attendees, list) or not all(
-            isinstance(a, dict) and isinstance(a.get("name"), str) for a in attendees
+        if (
+            not isinstance(attendees, list)
+            or len(attendees) > 200
+            or not all(
+                isinstance(a, dict)
+                and isinstance(a.get("name"), str)
+                and len(a["name"]) <= 200
+                and len(str(a.get("role", ""))) <= 200
+                for a in attendees
+            )
         ):
             raise Rejected(protocol.INVALID, "attendees must be a list of {name, role}.")
         row.attendees = [{"name": a["name"], "role": str(a.get("role", ""))} for a in attendees]
-    if "notes" in p:
-        row.notes = text(p, "notes")
     ctx.session.flush()
     ctx.changed("meeting", kind.value)
     return {"version": row.version}
 
 
-def _register(ctx: Context, m: Mutation, model, fields: tuple[str, ...], entity: str):  # type: ignore[no-untyped-def]
+def _register(ctx: Context, m: Mutation, model, spec: wire.Entity):  # type: ignore[no-untyped-def]
+    """An entry of a register (people interviewed, records sampled): created or changed."""
+    entity = spec.name
     row_id = uuid_of(m.entity_id, f"{entity} id")
     row = ctx.session.get(model, row_id)
     created = row is None
@@ -331,27 +310,19 @@ def _register(ctx: Context, m: Mutation, model, fields: tuple[str, ...], entity:
         )
     if row is None:
         row = model(id=row_id, audit_id=ctx.audit.id, version=0, field_versions={})
-        ctx.session.add(row)
     elif row.audit_id != ctx.audit.id:
         raise Rejected(protocol.INVALID, f"This {entity} belongs to another audit.")
-    touched = [f for f in fields if f in m.payload]
-    serial = rows.interviewee_row if model is Interviewee else rows.sampled_record_row
-    check_and_stamp(row, touched, m.base_version, lambda: serial(row), created=created)
-    for name in touched:
-        value = m.payload[name]
-        if name == "record_date":
-            try:
-                value = date.fromisoformat(value) if value else None
-            except (TypeError, ValueError) as exc:
-                raise Rejected(protocol.INVALID, "record_date is not a date.") from exc
-        else:
-            value = text(m.payload, name, 20_000 if name == "reason" else 200)
-        setattr(row, name, value)
-    if created and not (row.name if model is Interviewee else row.reference):
-        raise Rejected(protocol.INVALID, f"A new {entity} needs its name or reference.")
-    for name in fields:
-        if getattr(row, name) is None and name != "record_date":
-            setattr(row, name, "")
+    touched = [f for f in spec.names if f in m.payload]
+    check_and_stamp(row, touched, m.base_version, lambda: wire.row(spec, row), created=created)
+    _simple(spec, row, m.payload)
+    first = spec.fields[0]  # the name or the reference
+    if created and not getattr(row, first.name):
+        raise Rejected(protocol.INVALID, f"A new {entity} needs its {first.name}.")
+    for f in spec.fields:
+        if getattr(row, f.name) is None and f.kind in (wire.TEXT, wire.LINE):
+            setattr(row, f.name, "")
+    if created:
+        ctx.session.add(row)  # only once whole: a half-filled row must never be flushed
     ctx.session.flush()
     ctx.changed(entity, str(row.id))
     return {"version": row.version}
@@ -359,27 +330,20 @@ def _register(ctx: Context, m: Mutation, model, fields: tuple[str, ...], entity:
 
 @handler("interviewee.upsert.v1")
 def interviewee_upsert(ctx: Context, m: Mutation) -> dict[str, Any]:
-    return _register(ctx, m, Interviewee, INTERVIEWEE_FIELDS, "interviewee")
+    return _register(ctx, m, Interviewee, wire.INTERVIEWEE)
 
 
 @handler("sampled_record.upsert.v1")
 def record_upsert(ctx: Context, m: Mutation) -> dict[str, Any]:
-    return _register(
-        ctx,
-        m,
-        SampledRecord,
-        RECORD_FIELDS,
-        "sampled_record",
-    )
+    return _register(ctx, m, SampledRecord, wire.SAMPLED_RECORD)
 
 
 def _register_delete(ctx: Context, m: Mutation, model, entity: str) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     row = ctx.session.get(model, uuid_of(m.entity_id, f"{entity} id"))
     if row is not None and row.audit_id == ctx.audit.id:
         # A teammate's edit after our copy is a conflict, never silently deleted with it.
-        fields = list(INTERVIEWEE_FIELDS if model is Interviewee else RECORD_FIELDS)
-        serial = rows.interviewee_row if model is Interviewee else rows.sampled_record_row
-        check_and_stamp(row, fields, m.base_version, lambda: serial(row))
+        spec = wire.ENTITIES[entity]
+        check_and_stamp(row, list(spec.names), m.base_version, lambda: wire.row(spec, row))
         ctx.session.delete(row)
         ctx.session.flush()
         ctx.changed(entity, m.entity_id)
@@ -396,7 +360,7 @@ def record_delete(ctx: Context, m: Mutation) -> dict[str, Any]:
     return _register_delete(ctx, m, SampledRecord, "sampled_record")
 
 
-ACTIVITY_FIELDS = ("auditor_id", "day", "site_id", "mode", "hours", "activity", "ict")
+ACTIVITY_FIELDS = wire.ACTIVITY.names
 
 
 @handler("activity.upsert.v1")
@@ -432,35 +396,14 @@ def activity_upsert(ctx: Context, m: Mutation) -> dict[str, Any]:
 
 
 def _activity_fields(ctx: Context, row: AuditActivity, p: dict[str, Any]) -> None:
-    if "auditor_id" in p:
-        auditor = uuid_of(p["auditor_id"], "auditor_id") if p["auditor_id"] else ctx.user.id
-        if auditor not in {t.user_id for t in ctx.audit.team}:
+    _simple(wire.ACTIVITY, row, p)
+    if "auditor_id" in p and row.auditor_id not in {t.user_id for t in ctx.audit.team}:
+        if row.auditor_id is not None:
             raise Rejected(protocol.INVALID, "auditor_id is not on the audit team.")
-        row.auditor_id = auditor
-    if "day" in p:
-        try:
-            row.day = date.fromisoformat(str(p["day"]))
-        except ValueError as exc:
-            raise Rejected(protocol.INVALID, "day is not a date.") from exc
-    if "site_id" in p:
-        site = uuid_of(p["site_id"], "site_id") if p["site_id"] else None
-        if site is not None and site not in {s.id for s in ctx.audit.sites}:
-            raise Rejected(protocol.INVALID, "site_id is not one of the audit's sites.")
-        row.site_id = site
-    if "mode" in p:
-        row.mode = _enum(ActivityMode, p["mode"], "mode")
-    if "hours" in p:
-        try:
-            hours = Decimal(str(p["hours"]))
-        except InvalidOperation as exc:
-            raise Rejected(protocol.INVALID, "hours is not a number.") from exc
-        if not Decimal(0) < hours <= Decimal(16):
-            raise Rejected(protocol.INVALID, "hours must be more than 0 and at most 16.")
-        row.hours = hours
-    if "activity" in p:
-        row.activity = text(p, "activity", 2000)
-    if "ict" in p:
-        row.ict = text(p, "ict", 300)
+    if row.site_id is not None and row.site_id not in {s.id for s in ctx.audit.sites}:
+        raise Rejected(protocol.INVALID, "site_id is not one of the audit's sites.")
+    if row.hours is not None and not Decimal(0) < row.hours <= Decimal(16):
+        raise Rejected(protocol.INVALID, "hours must be more than 0 and at most 16.")
     if row.auditor_id is None:
         row.auditor_id = ctx.user.id
     if row.activity is None:
@@ -547,7 +490,7 @@ def _photo(ctx: Context, m: Mutation) -> Photo:
 def photo_update(ctx: Context, m: Mutation) -> dict[str, Any]:
     row = _photo(ctx, m)
     check_and_stamp(row, ["caption"], m.base_version, lambda: rows.photo_row(row, None))
-    row.caption = text(m.payload, "caption", 500)
+    _simple(wire.PHOTO, row, {"caption": m.payload.get("caption")})
     ctx.changed("photo", str(row.id))
     return {"version": row.version}
 
@@ -579,16 +522,9 @@ def _closure(ctx: Context) -> tuple[AuditClosure, bool]:
 def closure_set(ctx: Context, m: Mutation) -> dict[str, Any]:
     row, created = _closure(ctx)
     p = m.payload
-    fields = [f for f in ("recommendation", *CHOICE_FIELDS, *TEXT_FIELDS) if f in p]
+    fields = [f for f in wire.CLOSURE.names if f in p]
     check_and_stamp(row, fields, m.base_version, lambda: rows.closure_row(row), created=created)
-    if "recommendation" in p:
-        row.recommendation = _enum(Recommendation, p["recommendation"], "recommendation")
-    for name, enum in CHOICE_FIELDS.items():
-        if name in p:
-            setattr(row, name, _enum(enum, p[name], name))
-    for name in TEXT_FIELDS:
-        if name in p:
-            setattr(row, name, text(p, name))
+    _simple(wire.CLOSURE, row, p)
     ctx.session.flush()
     ctx.changed("closure", str(ctx.audit.id))
     return {"version": row.version}
