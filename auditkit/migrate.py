@@ -44,12 +44,10 @@ def head_revisions(target: str = SERVER_TARGET) -> frozenset[str]:
         return frozenset(r.revision for r in script.get_revisions(target) if r is not None)
     heads = set(script.get_heads())
     # Alembic records a head that another head depends on (the shared trunk under the server
-    # branch) through that other head only.
+    # branch) through that other head only: drop every head that is an ancestor of another.
     needed: set[str] = set()
     for head in heads:
-        dependencies = script.get_revision(head).dependencies or ()
-        for dependency in [dependencies] if isinstance(dependencies, str) else dependencies:
-            needed |= {r.revision for r in script.iterate_revisions(dependency, "base")}
+        needed |= {r.revision for r in script.iterate_revisions(head, "base")} - {head}
     return frozenset(heads - needed)
 
 

@@ -50,6 +50,7 @@ from auditkit.models.parties import (
     User,
     UserRole,
 )
+from auditkit.models.security import DeviceKey, SignInThrottle, StaffSession
 from auditkit.models.sync import (
     AppliedMutation,
     Blob,
@@ -62,6 +63,9 @@ from auditkit.models.sync import (
 )
 
 __all__ = [
+    "DeviceKey",
+    "SignInThrottle",
+    "StaffSession",
     "AppliedMutation",
     "Blob",
     "BlobUpload",
