@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 
 from platformdirs import user_data_dir
 
+from auditkit.files import open_private, private_dir
+
 APP_NAME = "auditkit"
 MIN_SECRET_LENGTH = 32
 
@@ -72,9 +74,8 @@ def server_settings(environ: dict[str, str] | None = None) -> ServerSettings:
 
 
 def prepare_dir(path: Path) -> Path:
-    """Create a data folder readable by its owner only."""
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return path
+    """Create a data folder (and its missing parents) readable by its owner only."""
+    return private_dir(path)
 
 
 def load_secret_key(data_dir: Path) -> str:
@@ -95,8 +96,7 @@ def load_secret_key(data_dir: Path) -> str:
         pass
     key = secrets.token_urlsafe(48)
     temp = data_dir / f".secret_key.{os.getpid()}.tmp"
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
+    with os.fdopen(open_private(temp), "w") as handle:
         handle.write(key)
         handle.flush()
         os.fsync(handle.fileno())

@@ -18,6 +18,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
 from auditkit.db import make_engine
+from auditkit.files import prepare_sqlite_file, private_dir
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -85,9 +86,10 @@ def upgrade(url: str, revision: str = SERVER_TARGET) -> None:
 
 def backup_sqlite(database: Path, backups_dir: Path) -> Path:
     """Copy a live SQLite database (WAL included) to a timestamped file; return its path."""
-    backups_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_dir(backups_dir)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     target = backups_dir / f"{database.stem}-{stamp}.sqlite3"
+    prepare_sqlite_file(target)  # a copy of the database: as private as the database
     source = sqlite3.connect(database)
     try:
         dest = sqlite3.connect(target)

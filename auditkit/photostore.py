@@ -10,9 +10,10 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import tempfile
 from pathlib import Path
 from typing import BinaryIO
+
+from auditkit.files import private_dir, private_temp
 
 _SHA256_RE = re.compile(r"[0-9a-f]{64}")
 TEMP_SUFFIX = ".tmp"
@@ -82,8 +83,8 @@ def _write_durably(target: Path, data: bytes) -> None:
         pass
     folder = target.parent
     new_folder = not folder.is_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    fd, temp_name = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=TEMP_SUFFIX)
+    private_dir(folder)
+    fd, temp_name = private_temp(folder, prefix=f".{target.name}.", suffix=TEMP_SUFFIX)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)

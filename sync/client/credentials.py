@@ -7,6 +7,8 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from auditkit.files import open_private, private_dir
+
 FILE_NAME = "sync-credentials.json"
 
 
@@ -32,15 +34,13 @@ class Credentials:
 
     def save(self, data_dir: Path) -> None:
         """Write atomically with mode 0600 (a half-written token file would lock us out)."""
-        data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_dir(data_dir)
         target = self.path(data_dir)
         temp = target.with_suffix(".tmp")
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as handle:
+        with os.fdopen(open_private(temp), "w") as handle:
             json.dump(asdict(self), handle)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(temp, 0o600)
         os.replace(temp, target)
 
     @classmethod

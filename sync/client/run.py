@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import fcntl
 import hashlib
+import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
@@ -21,6 +22,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from auditkit.db import make_engine, make_session_factory
+from auditkit.files import open_private, private_dir
 from auditkit.models import (
     Audit,
     AuditChecklist,
@@ -82,8 +84,8 @@ class Summary:
 @contextmanager
 def sync_lock(data_dir: Path) -> Iterator[None]:
     """One sync at a time per laptop (a lock file; released if the process dies)."""
-    data_dir.mkdir(parents=True, exist_ok=True)
-    handle = open(data_dir / "sync.lock", "w")  # noqa: SIM115
+    private_dir(data_dir)
+    handle = os.fdopen(open_private(data_dir / "sync.lock", os.O_WRONLY | os.O_CREAT), "w")
     try:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -329,7 +331,7 @@ class SyncRun:
         run (the partial is dropped; photos already here are never touched).
         """
         partial = self.photos.root / f".{sha}.download"
-        self.photos.root.mkdir(parents=True, exist_ok=True)
+        private_dir(self.photos.root)
         damaged = breaks = 0
         while True:
             have = partial.stat().st_size if partial.exists() else 0
@@ -386,7 +388,8 @@ class SyncRun:
         try:
             for chunk in response.iter_content(64 * 1024):
                 if handle is None:
-                    handle = open(partial, "ab" if start else "wb")  # noqa: SIM115
+                    flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if start else os.O_TRUNC)
+                    handle = os.fdopen(open_private(partial, flags), "ab" if start else "wb")
                 handle.write(chunk)
                 received += len(chunk)
                 self.summary.bytes_downloaded += len(chunk)

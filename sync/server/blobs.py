@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from auditkit.access import syncable_audit_ids
+from auditkit.files import open_private, private_dir
 from auditkit.models import Blob, BlobUpload, Photo
 from auditkit.photostore import PhotoStore
 from auditkit.web.database import db_session
@@ -35,9 +36,7 @@ def store() -> PhotoStore:
 
 
 def _partial_path(sha256: str) -> Path:
-    folder = Path(current_app.config["DATA_DIR"]) / "blobs" / "partial"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / sha256
+    return private_dir(Path(current_app.config["DATA_DIR"]) / "blobs" / "partial") / sha256
 
 
 def _sha(value: str) -> str:
@@ -145,7 +144,7 @@ def patch(sha256: str):  # type: ignore[no-untyped-def]
             409, protocol.OFFSET_MISMATCH, f"The server has {current} bytes.", offset=current
         )
     path = _partial_path(sha256)
-    with open(path, "r+b" if path.exists() else "wb") as handle:
+    with os.fdopen(open_private(path, os.O_RDWR | os.O_CREAT), "r+b") as handle:
         handle.truncate(offset)  # bytes beyond the recorded offset were never acknowledged
         handle.seek(offset)
         handle.write(chunk)
