@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from auditkit import recommendations
 from auditkit.capture.closure_fields import CHOICE_FIELDS, CHOICE_LABELS
+from auditkit.capture.photos import MissingPhoto, missing_photos
 from auditkit.capture.workspace import Workspace
 from auditkit.checklists import IntegratedTree
 from auditkit.models import (
@@ -29,6 +30,7 @@ from auditkit.models import (
     Verdict,
 )
 from auditkit.models.findings import finding_responses
+from auditkit.photostore import PhotoStore
 
 NC_GRADES = recommendations.NONCONFORMITIES
 LIST_LIMIT = 12  # per kind; the rest is counted
@@ -49,6 +51,8 @@ class Completeness:
     gaps: list[Gap] = field(default_factory=list)
     warnings: list[Gap] = field(default_factory=list)
     refusal: str | None = None  # the recommendation contradicts the findings
+    # Photos whose bytes are not on this laptop (listed with a way to remove each).
+    missing_photos: list[MissingPhoto] = field(default_factory=list)
 
     @property
     def complete(self) -> bool:
@@ -75,6 +79,8 @@ def check(ws: Workspace, tree: IntegratedTree) -> Completeness:
     _items(result, tree, answers, session, audit_id)
     _findings(result, findings)
     _photos(result, session, audit_id)
+    if ws.photos is not None:
+        _missing_photos(result, ws, ws.photos)
     _closing(result, ws, findings)
     return result
 
@@ -156,6 +162,51 @@ def _photos(result: Completeness, session, audit_id) -> None:  # type: ignore[no
         result.warnings.append(
             Gap("photo_without_caption", f"{len(bare) - LIST_LIMIT} more photos have no caption.")
         )
+
+
+def _missing_photos(result: Completeness, ws: Workspace, store: PhotoStore) -> None:
+    """A photo whose bytes never reached the server blocks submission there: a gap. One the
+    server has and this laptop lacks only waits for the next sync: a warning. The list of
+    them all (with a way to remove each) is result.missing_photos."""
+    result.missing_photos = missing_photos(ws.session, store, [ws.audit.id])
+    lost = [m for m in result.missing_photos if not m.on_server]
+    for missing in lost[:LIST_LIMIT]:
+        result.gaps.append(
+            Gap(
+                "photo_missing",
+                f"{_photo_named(missing)} has no file on this laptop and never reached the "
+                "server; the CB refuses the submission until the photo is removed or its file "
+                "is put back in the photos folder.",
+                photo_id=str(missing.photo.id),
+            )
+        )
+    if len(lost) > LIST_LIMIT:
+        result.gaps.append(
+            Gap("photo_missing", f"{len(lost) - LIST_LIMIT} more photos have no file either.")
+        )
+    coming = [m for m in result.missing_photos if m.on_server]
+    for missing in coming[:LIST_LIMIT]:
+        result.warnings.append(
+            Gap(
+                "photo_not_downloaded",
+                f"{_photo_named(missing)} is not on this laptop yet; the next sync fetches it "
+                "from the server.",
+                photo_id=str(missing.photo.id),
+            )
+        )
+    if len(coming) > LIST_LIMIT:
+        result.warnings.append(
+            Gap(
+                "photo_not_downloaded",
+                f"{len(coming) - LIST_LIMIT} more photos are not on this laptop yet.",
+            )
+        )
+
+
+def _photo_named(missing: MissingPhoto) -> str:
+    caption = missing.photo.caption
+    named = f"A photo “{caption}”" if caption else "A photo"
+    return named + (f" of {missing.attached_to}" if missing.attached_to else " attached to nothing")
 
 
 def _closing(result: Completeness, ws: Workspace, findings) -> None:  # type: ignore[no-untyped-def]

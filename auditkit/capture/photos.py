@@ -1,13 +1,19 @@
-"""Adding photos to an item or a finding: normalise, store the bytes durably, then the row."""
+"""Adding photos to an item or a finding: normalise, store the bytes durably, then the row;
+removing them; and the photos whose bytes are not on this laptop."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import UTC
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from auditkit.capture.errors import Invalid
 from auditkit.capture.workspace import Workspace
-from auditkit.models import Finding, Photo, Response, utcnow
+from auditkit.models import Finding, Photo, Response, UploadedBlob, utcnow
 from auditkit.photos import normalize
 from auditkit.photostore import PhotoStore
 
@@ -136,3 +142,60 @@ def delete_photo(ws: Workspace, photo: Photo, *, confirm_void: bool = False) -> 
     photo.deleted_at = utcnow()
     photo.version += 1
     ws.record("photo.delete.v1", str(photo.id), base, {})
+
+
+@dataclass(frozen=True)
+class MissingPhoto:
+    """A photo of an audit whose bytes are not in this laptop's photo store."""
+
+    photo: Photo
+    attached_to: str  # "checklist item iso9001-2015 7.2/1", "finding NC-2", "" for nothing
+    item_key: str
+    finding_id: str
+    # The server knows the bytes: this laptop sent them, or a pull brought a teammate's row
+    # (whose laptop sends the bytes first); the next sync fetches them. Otherwise they never
+    # left this laptop and are lost.
+    on_server: bool
+
+
+def missing_photos(
+    session: Session, store: PhotoStore, audit_ids: Collection[uuid.UUID] | None = None
+) -> list[MissingPhoto]:
+    """Photos (not removed) of these audits, or of every audit, whose bytes are not in `store`.
+
+    A photo whose bytes never arrived can never be sent, yet the server refuses a submission
+    while any photo of the audit is missing there: the lead needs to see it to remove it.
+    """
+    query = (
+        select(Photo, Response.item_key, Finding)
+        .outerjoin(Response, Response.id == Photo.response_id)
+        .outerjoin(Finding, Finding.id == Photo.finding_id)
+        .where(Photo.deleted_at.is_(None))
+        .order_by(Photo.audit_id, Photo.created_at)
+    )
+    if audit_ids is not None:
+        query = query.where(Photo.audit_id.in_(audit_ids))
+    rows = [row for row in session.execute(query) if not store.exists(row[0].sha256)]
+    shas = {photo.sha256 for photo, _key, _finding in rows}
+    confirmed = set(
+        session.scalars(select(UploadedBlob.sha256).where(UploadedBlob.sha256.in_(shas)))
+    )
+    return [
+        MissingPhoto(
+            photo=photo,
+            attached_to=_attached_to(item_key, finding),
+            item_key=item_key or "",
+            finding_id=str(finding.id) if finding else "",
+            on_server=photo.sha256 in confirmed,
+        )
+        for photo, item_key, finding in rows
+    ]
+
+
+def _attached_to(item_key: str | None, finding: Finding | None) -> str:
+    if finding is not None:
+        number = finding.number or f"P{finding.local_number}"
+        return f"finding {number}" + (" (deleted)" if finding.deleted_at else "")
+    if item_key:
+        return "checklist item " + item_key.replace(":", " ", 1)
+    return ""

@@ -13,6 +13,7 @@ from auditkit import audit_log, workflow
 from auditkit.capture.errors import ReadOnly, SignatureWouldBeVoided
 from auditkit.checklists import IntegratedTree, integrate, parse_checklist
 from auditkit.models import Audit, AuditClosure, LaptopIdentity, OutboxEntry, utcnow
+from auditkit.photostore import PhotoStore
 
 UNLINKED_DEVICE = uuid.UUID(int=0)
 
@@ -22,6 +23,9 @@ class Workspace:
     session: Session
     audit: Audit
     user_id: uuid.UUID
+    # Where this laptop keeps photo bytes; when given, completeness lists photos whose
+    # bytes are not there (None: unknown, e.g. a test that builds a workspace by hand).
+    photos: PhotoStore | None = None
 
     def tree(self) -> IntegratedTree:
         """The audit's integrated checklist tree, from its pinned checklists (not cached;

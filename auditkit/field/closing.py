@@ -31,6 +31,7 @@ from auditkit.capture.submission import submission_queued, submit_audit
 from auditkit.field.autosave import run_autosave
 from auditkit.field.context import checklist_tree, load_workspace
 from auditkit.field.meetings import meeting_form
+from auditkit.field.missing_photos import for_audit
 from auditkit.labels import CHOICE_VALUE_LABELS
 from auditkit.models import MeetingKind
 from auditkit.reports.sections import vca_results
@@ -49,6 +50,7 @@ def _page(ws, errors=None, status=200, asked=None):  # type: ignore[no-untyped-d
     """The page; `asked` names the step (sign, submit) that stopped to ask about gaps."""
     findings = ws.session.scalars(active_findings(ws.audit.id)).all()
     closure = get_closure(ws)
+    found = completeness_check.check(ws, checklist_tree(ws.audit))
     return render_template(
         "field/closing.html",
         audit=ws.audit,
@@ -66,7 +68,8 @@ def _page(ws, errors=None, status=200, asked=None):  # type: ignore[no-untyped-d
         choice_labels=CHOICE_LABELS,
         choice_values={name: list(enum) for name, enum in CHOICE_FIELDS.items()},
         choice_value_labels=CHOICE_VALUE_LABELS,
-        completeness=completeness_check.check(ws, checklist_tree(ws.audit)),
+        completeness=found,
+        missing=for_audit(ws.audit, found.missing_photos, closure.signed_at is not None),
         vca=vca_results(ws.session, ws.audit),
         asked=asked,
         submission_queued=submission_queued(ws),

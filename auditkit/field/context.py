@@ -33,7 +33,7 @@ def load_workspace(audit_id: uuid.UUID) -> Workspace:
     ).first()
     if member is None:
         abort(404, description="There is no audit with that id on this laptop.")
-    return Workspace(session=session, audit=audit, user_id=identity.user_id)
+    return Workspace(session=session, audit=audit, user_id=identity.user_id, photos=photo_store())
 
 
 TREE_CACHE = "auditkit.checklist_trees"

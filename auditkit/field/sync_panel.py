@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from auditkit.capture import Invalid, ReadOnly, SignatureWouldBeVoided
 from auditkit.field import sync_runner
 from auditkit.field.context import load_workspace, photo_store
+from auditkit.field.missing_photos import MissingList, editable_missing
 from auditkit.field.sync_conflicts import CannotKeepMine, keep_mine, settle
 from auditkit.field.sync_rejections import rejection_views
 from auditkit.models import OutboxEntry, SyncRejection, SyncState, utcnow
@@ -74,6 +75,7 @@ class Panel:
     counts: Counts
     photos_unsent: int  # bytes on this laptop, not verified by the server yet
     photos_missing: int  # photo rows whose bytes are not on this laptop
+    missing: MissingList  # those photos of audits that can still change, to remove
     state: SyncState | None
     run: sync_runner.RunState
     background: bool
@@ -115,10 +117,11 @@ def _credentials() -> tuple[Credentials | None, bool]:
 
 
 def _photos(session: Session) -> tuple[int, int]:
-    unsent = outbox.blobs_to_send(session)
+    """Photos to send whose bytes are here, and photos (not removed) whose bytes are not."""
     store = photo_store()
-    here = sum(1 for sha, _size in unsent if store.exists(sha))
-    return here, len(unsent) - here
+    here = sum(1 for sha, _size in outbox.blobs_to_send(session) if store.exists(sha))
+    kept = outbox.blobs_to_send(session, removed=False)
+    return here, sum(1 for sha, _size in kept if not store.exists(sha))
 
 
 def _panel(session: Session) -> Panel:
@@ -130,6 +133,7 @@ def _panel(session: Session) -> Panel:
         counts=_counts(session),
         photos_unsent=here,
         photos_missing=missing,
+        missing=editable_missing(session),
         state=session.get(SyncState, 1),
         run=sync_runner.runner().state(),
         background=bool(current_app.config.get("FIELD_BACKGROUND_SYNC")),

@@ -84,13 +84,18 @@ def _adopt(session: Session, entry: OutboxEntry, result: dict[str, Any]) -> None
             finding.number = result["number"]
 
 
-def blobs_to_send(session: Session) -> list[tuple[str, int]]:
-    """Photo bytes on this laptop that the server has not verified yet."""
+def blobs_to_send(session: Session, *, removed: bool = True) -> list[tuple[str, int]]:
+    """Photo bytes on this laptop that the server has not verified yet.
+
+    With removed=False, only those of photos not removed: a removed photo's bytes are still
+    sent when they are here (the server may hold its row), but once a photo whose file was
+    lost is removed, nothing waits for its bytes any more.
+    """
     sent = select(UploadedBlob.sha256)
-    rows = session.execute(
-        select(Photo.sha256, Photo.size).where(Photo.sha256.not_in(sent)).distinct()
-    ).all()
-    return [(sha, size) for sha, size in rows]
+    query = select(Photo.sha256, Photo.size).where(Photo.sha256.not_in(sent))
+    if not removed:
+        query = query.where(Photo.deleted_at.is_(None))
+    return [(sha, size) for sha, size in session.execute(query.distinct())]
 
 
 def mark_uploaded(session: Session, sha256: str) -> None:

@@ -142,9 +142,11 @@ class SyncRun:
     def upload_blobs(self) -> None:
         with self.sessions() as session:
             unsent = outbox.blobs_to_send(session)
+            kept = outbox.blobs_to_send(session, removed=False)
         wanted = [(sha, size) for sha, size in unsent if self.photos.exists(sha)]
-        # Rows whose bytes are not on this laptop: nothing to send; the summary says so.
-        self.summary.unsent_photos = len(unsent) - len(wanted)
+        # Photos whose bytes are not on this laptop: nothing to send; the summary says so
+        # (not for removed ones: nothing waits for those).
+        self.summary.unsent_photos = sum(1 for sha, _ in kept if not self.photos.exists(sha))
         if not wanted:
             return
         total = sum(size for _, size in wanted)

@@ -48,8 +48,10 @@ def audit_submit(ctx: Context, m: Mutation) -> dict[str, Any]:
     if missing:
         raise Rejected(
             protocol.BLOB_MISSING,
-            f"{len(missing)} photos have not reached the server "
-            "yet; the teammates who took them must sync first.",
+            f"{len(missing)} photos have not reached the server yet; the teammates who took "
+            "them must sync first. A photo whose file was lost on a laptop can never arrive: "
+            "remove it from the list of photos missing on this laptop, shown on the sync page "
+            "and on the audit's Closing tab.",
             photos=missing,
         )
     conflicts = open_conflicts(ctx)

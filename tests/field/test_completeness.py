@@ -11,7 +11,9 @@ from auditkit.capture import Workspace
 from auditkit.capture.completeness import check
 from auditkit.db import make_session_factory
 from auditkit.demo import AUDIT_ID, demo_id
-from auditkit.models import Audit, AuditType, Finding, OutboxEntry
+from auditkit.models import Audit, AuditType, Finding, OutboxEntry, UploadedBlob
+from auditkit.photostore import PhotoStore
+from tests import factories
 
 ITEM = "iso9001-2015:7.2/1"
 MAJOR = {
@@ -134,3 +136,38 @@ def test_stage1_offers_areas_of_concern_and_readiness(laptop) -> None:  # type: 
     assert 'value="major"' not in form
     refused = laptop.form("/findings/new", MAJOR)
     assert refused.status_code == 422 and "not used in this audit" in refused.get_data(as_text=True)
+
+
+def test_a_photo_without_its_file_is_a_gap_until_the_server_has_it(laptop, field_app) -> None:  # type: ignore[no-untyped-def]
+    with make_session_factory(laptop.engine).begin() as session:
+        photo = factories.photo(session, session.get(Audit, AUDIT_ID), caption="Boiler room")
+        photo_id, sha = photo.id, photo.sha256
+    store = PhotoStore(field_app.config["PHOTOS_DIR"])
+
+    def found():  # type: ignore[no-untyped-def]
+        with make_session_factory(laptop.engine)() as session:
+            ws = Workspace(session, session.get(Audit, AUDIT_ID), demo_id("user:auditor1"), store)
+            return check(ws, ws.tree())
+
+    [gap] = [g for g in found().gaps if g.kind == "photo_missing"]
+    assert gap.photo_id == str(photo_id)
+    assert gap.message.startswith(
+        "A photo “Boiler room” attached to nothing has no file on this laptop and never reached"
+    )
+    assert [m.photo.id for m in found().missing_photos] == [photo_id]
+    _conclude(laptop)
+    reply = laptop.form("/closing/sign")
+    assert reply.status_code == 409 and 'data-kind="photo_missing"' in reply.get_data(as_text=True)
+
+    with make_session_factory(laptop.engine).begin() as session:
+        session.add(UploadedBlob(sha256=sha))  # the server has the bytes: the next sync fetches
+    result = found()
+    assert "photo_missing" not in result.counts()
+    assert [w.kind for w in result.warnings if w.photo_id == str(photo_id)] == [
+        "photo_not_downloaded"
+    ]
+
+    store.put(b"the photo", sha, checked=True)
+    result = found()
+    assert result.missing_photos == []
+    assert "photo_not_downloaded" not in {w.kind for w in result.warnings}

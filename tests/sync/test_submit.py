@@ -73,6 +73,10 @@ def test_submit_waits_for_teammates_photos_and_changes(laptops, server_engine) -
     anna.sync()
     assert _rejections(anna) == ["blob_missing"]
     assert _server_status(server_engine) == AuditStatus.IN_PROGRESS
+    page = anna.client.get("/sync/").get_data(as_text=True)  # the refusal points to the list
+    assert "remove it from the list of photos missing on this laptop" in page
+    assert '<a href="#missing-photos">See the photos missing on this laptop</a>' in page
+    assert "not downloaded yet" in page.split('id="missing-photos"')[1]
 
     # Bram has not pulled Anna's sign-off yet: his change is ordinary, and unseen by Anna.
     stored.write_bytes(kept)
