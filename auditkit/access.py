@@ -28,6 +28,8 @@ class Action(StrEnum):
     SYNC_AUDIT = "audit.sync"  # a laptop pulls it and pushes changes to it
     VIEW_ORGANISATION = "organisation.view"
     IMPORT_PACKAGE = "package.import"
+    MANAGE_USERS = "users.manage"  # create accounts, set roles, reset passwords, disable
+    CHANGE_OWN_PASSWORD = "account.password"
 
 
 STAFF = frozenset({Role.ADMIN, Role.PLANNER, Role.REVIEWER, Role.DECISION_MAKER})
@@ -60,6 +62,10 @@ def can(user: User | None, action: Action | str, obj: object = None) -> bool:
         return bool(roles & SIGN_IN)
     if action == Action.IMPORT_PACKAGE:
         return bool(roles & IMPORTERS)
+    if action == Action.MANAGE_USERS:
+        return Role.ADMIN in roles
+    if action == Action.CHANGE_OWN_PASSWORD:
+        return bool(roles & SIGN_IN)
     if action == Action.VIEW_AUDIT:
         assert isinstance(obj, Audit)
         return bool(roles & STAFF) or (Role.AUDITOR in roles and on_team(user, obj))

@@ -1,7 +1,10 @@
 """Audit packages: an audit's unsent changes in one zip file, for when there is no network.
 
-The laptop writes `manifest.json` (who made it, and its outbox entries as pushed on the wire)
-and `photos/<sha256>.jpg` for every photo those entries add. The CB imports the file through
+The laptop writes `manifest.json` (who made it, and its outbox entries as pushed on the wire),
+`manifest.sig` (an Ed25519 signature of the manifest's exact bytes by the key the laptop
+registered at `auditkit login`, sync.device_keys) and `photos/<sha256>.jpg` for every photo
+those entries add. A package whose signature is not by its laptop's key is refused before
+anything is written or said about the laptop's state. The CB imports the file through
 the push path (sync.engine.push.apply_in_order), so the rules are the same as online: in seq
 order, exactly once, rejections recorded; importing twice changes nothing.
 
@@ -25,6 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -40,15 +44,16 @@ from auditkit.models import (
     User,
 )
 from auditkit.photostore import PhotoStore
-from sync import protocol
+from sync import device_keys, protocol
 from sync.client import outbox
 from sync.engine.apply import Mutation
 from sync.engine.errors import ApiError
 from sync.engine.push import apply_in_order, parse_mutations
 
 FORMAT = "auditkit-audit-package"
-VERSION = 1
+VERSION = 2  # 2: signed by the device key
 MANIFEST = "manifest.json"
+SIGNATURE = "manifest.sig"
 PHOTO_NAME = re.compile(r"photos/([0-9a-f]{64})\.jpg")
 SHA256 = re.compile(r"[0-9a-f]{64}")
 
@@ -83,6 +88,8 @@ class Package:
     mutations: list[Mutation]
     photos: list[PackagePhoto]
     schema: int = protocol.SCHEMA_VERSION  # of the laptop that made it (sync.schema upcasts)
+    manifest_bytes: bytes = b""
+    signature: bytes = b""  # by the device key, over manifest_bytes
 
 
 @dataclass
@@ -123,14 +130,24 @@ def entries_to_export(entries: list[OutboxEntry], audit_id: uuid.UUID) -> list[O
 
 
 def build_package(
-    session: Session, photos: PhotoStore, audit_id: uuid.UUID, target: Path
+    session: Session,
+    photos: PhotoStore,
+    audit_id: uuid.UUID,
+    target: Path,
+    key: Ed25519PrivateKey | None,
 ) -> ExportSummary:
-    """Write the package of one audit to `target` (atomically); the outbox is left as it is."""
+    """Write the package of one audit to `target` (atomically), signed with the laptop's device
+    key (None: the laptop has none yet); the outbox is left as it is."""
     identity = session.scalars(select(LaptopIdentity)).first()
     if identity is None or not identity.server_url:
         raise PackageError(
             "This laptop has never been linked to the CB server: run `auditkit login URL` once "
             "while online; after that it can export without a network."
+        )
+    if key is None:
+        raise PackageError(
+            "This laptop has no device key yet (it was linked by an older auditkit): run "
+            "`auditkit login URL` once while online; after that it can export without a network."
         )
     audit = session.get(Audit, audit_id)
     if audit is None:
@@ -153,7 +170,7 @@ def build_package(
         "mutations": [outbox.wire(e) for e in entries],
         "photos": [{"sha256": p.sha256, "size": p.size} for p in wanted],
     }
-    _write_zip(target, manifest, [(p.sha256, photos.path(p.sha256)) for p in wanted])
+    _write_zip(target, manifest, key, [(p.sha256, photos.path(p.sha256)) for p in wanted])
     others = sorted({str(e.audit_id) for e in entries if e.audit_id != audit_id})
     return ExportSummary(target, label, len(entries), len(wanted), others)
 
@@ -183,17 +200,22 @@ def _photos_of(
     return list(found.values())
 
 
-def _write_zip(target: Path, manifest: dict[str, Any], files: list[tuple[str, Path]]) -> None:
+def _write_zip(
+    target: Path,
+    manifest: dict[str, Any],
+    key: Ed25519PrivateKey,
+    files: list[tuple[str, Path]],
+) -> None:
     """A temp file beside the target, fsynced, then renamed: never a half-written package."""
+    manifest_bytes = json.dumps(manifest, indent=1).encode()
     target = target.resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
             with zipfile.ZipFile(handle, "w") as archive:
-                archive.writestr(
-                    MANIFEST, json.dumps(manifest, indent=1), compress_type=zipfile.ZIP_DEFLATED
-                )
+                archive.writestr(MANIFEST, manifest_bytes, compress_type=zipfile.ZIP_DEFLATED)
+                archive.writestr(SIGNATURE, device_keys.sign(key, manifest_bytes).hex())
                 for sha, path in files:  # JPEG does not shrink: stored as they are
                     archive.write(path, f"photos/{sha}.jpg", compress_type=zipfile.ZIP_STORED)
             handle.flush()
@@ -249,14 +271,16 @@ def _check(archive: zipfile.ZipFile) -> Package:
         raise PackageError(f"The package holds {len(infos)} files; at most {MAX_ENTRIES} are read.")
     names: dict[str, zipfile.ZipInfo] = {}
     for info in infos:
-        if info.filename != MANIFEST and not PHOTO_NAME.fullmatch(info.filename):
+        if info.filename not in (MANIFEST, SIGNATURE) and not PHOTO_NAME.fullmatch(info.filename):
             raise PackageError(
                 f"The package holds {info.filename!r}, which is not part of an audit package; "
                 "it is refused."
             )
         if info.filename in names:
             raise PackageError(f"The package holds {info.filename!r} twice; it is refused.")
-        limit = MAX_MANIFEST_BYTES if info.filename == MANIFEST else protocol.BLOB_MAX_BYTES
+        limit = {MANIFEST: MAX_MANIFEST_BYTES, SIGNATURE: 1024}.get(
+            info.filename, protocol.BLOB_MAX_BYTES
+        )
         if info.file_size > limit:
             raise PackageError(f"{info.filename} is larger than the {limit // 2**20} MB allowed.")
         names[info.filename] = info
@@ -266,10 +290,14 @@ def _check(archive: zipfile.ZipFile) -> Package:
         )
     if MANIFEST not in names:
         raise PackageError("The file has no manifest.json: it is not an audit package.")
-    manifest = _manifest(_read(archive, names[MANIFEST]))
-    package = _parse(manifest)
+    manifest_bytes = _read(archive, names[MANIFEST])
+    package = _parse(_manifest(manifest_bytes))
+    package.manifest_bytes = manifest_bytes
+    package.signature = _signature(archive, names.get(SIGNATURE))
     listed = {p.sha256 for p in package.photos}
-    held = {n.removeprefix("photos/").removesuffix(".jpg") for n in names if n != MANIFEST}
+    held = {
+        n.removeprefix("photos/").removesuffix(".jpg") for n in names if PHOTO_NAME.fullmatch(n)
+    }
     if listed - held:
         sha = min(listed - held)
         raise PackageError(f"The manifest lists the photo {sha[:12]}… but the package lacks it.")
@@ -284,6 +312,17 @@ def _check(archive: zipfile.ZipFile) -> Package:
                 "or changed after the export. Nothing was imported; ask for a new export."
             )
     return package
+
+
+def _signature(archive: zipfile.ZipFile, info: zipfile.ZipInfo | None) -> bytes:
+    if info is None:
+        raise PackageError(
+            "The package is not signed by its laptop; it is refused. Export it again."
+        )
+    try:
+        return bytes.fromhex(_read(archive, info).decode("ascii").strip())
+    except (UnicodeDecodeError, ValueError):
+        raise PackageError("The package's signature is damaged; it is refused.") from None
 
 
 def _read(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
@@ -362,12 +401,17 @@ def import_package(session: Session, blobs: PhotoStore, source: Source) -> Impor
     with _open(source) as archive:
         package = _check(archive)
         device, user = _sender(session, package)
+        if not device_keys.verify(session, device.id, package.manifest_bytes, package.signature):
+            raise PackageError(
+                "The package's signature is not by the key its laptop registered at sign-in: "
+                "it was not made by that laptop, or it was changed after the export. Nothing "
+                "was imported."
+            )
         first = package.mutations[0].seq if package.mutations else None
         if first is not None and first > device.last_seq + 1:
             raise PackageError(
-                f"The server has this laptop's changes up to #{device.last_seq} and the package "
-                f"starts at #{first}; the ones in between are missing. Sync the laptop or import "
-                "its earlier package first."
+                f"The package starts at the laptop's change #{first}, and the server lacks some "
+                "of the changes before it. Sync the laptop or import its earlier package first."
             )
         audit = session.get(Audit, package.audit_id)
         label = (audit.number if audit else None) or str(package.audit_id)

@@ -32,12 +32,25 @@ EXPECTED: dict[tuple[str, str], tuple[int, ...]] = {
     ("imports.upload", "POST"): (302, 400, 400, 403, 403, 403, 403, 403),
     ("auth.login", "GET"): (200,) * 8,
     ("auth.login", "POST"): (401,) * 8,  # a wrong password, whoever asks
+    # accounts: admins only (an empty form is refused with what to fix: 422)
+    ("accounts.users", "GET"): (302, 200, 403, 403, 403, 403, 403, 403),
+    ("accounts.new_user", "GET"): (302, 200, 403, 403, 403, 403, 403, 403),
+    ("accounts.new_user", "POST"): (302, 422, 403, 403, 403, 403, 403, 403),
+    ("accounts.user", "GET"): (302, 200, 403, 403, 403, 403, 403, 403),
+    ("accounts.set_roles", "POST"): (302, 422, 403, 403, 403, 403, 403, 403),
+    ("accounts.reset_password", "POST"): (302, 422, 403, 403, 403, 403, 403, 403),
+    ("accounts.disable", "POST"): (302, 302, 403, 403, 403, 403, 403, 403),
+    ("accounts.enable", "POST"): (302, 302, 403, 403, 403, 403, 403, 403),
+    # everyone signed in changes their own password (an empty form: 422)
+    ("accounts.own_password", "GET"): (302, 200, 200, 200, 200, 200, 200, 200),
+    ("accounts.own_password", "POST"): (302, 422, 422, 422, 422, 422, 422, 422),
     ("auth.logout", "POST"): (302,) * 8,
     ("favicon", "GET"): (200,) * 8,
     ("static", "GET"): (200,) * 8,
     # sync API (staff hold no device token)
     ("sync_api.openapi", "GET"): (200,) * 8,
     ("sync_api.token", "POST"): (400,) * 8,  # no grant named
+    ("sync_api.revoke", "POST"): (200,) * 8,  # logout: names no live token, revokes nothing
     ("sync_api.pull", "POST"): (401, 401, 401, 401, 401, 200, 200, 200),
     ("sync_api.push", "POST"): (401, 401, 401, 401, 401, 200, 200, 200),
     ("sync_api.blobs_check", "POST"): (401, 401, 401, 401, 401, 200, 200, 200),
@@ -57,6 +70,7 @@ def world(factory, cb_app, tmp_path: Path):  # type: ignore[no-untyped-def]
         "reviewer": factory.user(Role.REVIEWER),
         "decider": factory.user(Role.DECISION_MAKER),
         "lead": factory.auditor(),
+        "account": factory.user(Role.PLANNER),  # the account the Accounts pages act on
         "teammate": factory.auditor(),
         "outsider": factory.auditor(),
     }
@@ -87,6 +101,7 @@ def world(factory, cb_app, tmp_path: Path):  # type: ignore[no-untyped-def]
         "audit_id": audit.id,
         "organisation_id": audit.organisation_id,
         "sha256": photo.sha256,
+        "user_id": users["account"].id,
         "filename": "css/auditkit.css",
     }
     return people, values
@@ -107,7 +122,7 @@ def test_every_route_has_a_row(cb_app) -> None:  # type: ignore[no-untyped-def]
     assert set(EXPECTED) - routes == set(), "rows for routes that no longer exist"
 
 
-def _call(cb_app, person, rule, method: str, values) -> int:  # type: ignore[no-untyped-def]
+def _call(cb_app, person, rule, method: str, values, name: str = "") -> int:  # type: ignore[no-untyped-def]
     client, csrf, device, token = person
     from flask import url_for
 
@@ -130,7 +145,8 @@ def _call(cb_app, person, rule, method: str, values) -> int:  # type: ignore[no-
     if method == "POST":
         data = {"csrf_token": csrf}
         if rule.endpoint == "auth.login":
-            data.update(username="nobody", password="wrong")
+            # A name of its own per person: sign-in throttling counts per account and address.
+            data.update(username=f"nobody-{name}", password="wrong")
         return client.post(url, data=data).status_code
     return client.open(url, method=method).status_code
 
@@ -144,7 +160,7 @@ def test_each_person_gets_what_the_table_says(cb_app, world) -> None:  # type: i
     for rule, method in rules:
         expected = EXPECTED[(rule.endpoint, method)]
         for name, want in zip(PEOPLE, expected, strict=True):
-            got = _call(cb_app, people[name], rule, method, values)
+            got = _call(cb_app, people[name], rule, method, values, name)
             if got != want:
                 wrong.append(f"{method} {rule.endpoint} as {name}: {got}, expected {want}")
     assert wrong == []

@@ -19,6 +19,7 @@ from flask import (
     url_for,
 )
 
+from auditkit import sessions, throttle
 from auditkit.access import Action, can
 from auditkit.accounts import check_credentials
 from auditkit.models import User
@@ -42,12 +43,13 @@ def server_work() -> ServerWork:
 
 
 def _load_user() -> None:
+    """The person whose live session the cookie names (auditkit.sessions), or nobody."""
     g.user = None
-    user_id = session.get("user_id")
-    if user_id:
-        user = db_session().get(User, uuid.UUID(user_id))
-        if user is not None and user.is_active:
-            g.user = user
+    key = session.get("session_key")
+    if isinstance(key, str) and key:
+        g.user = sessions.user_of(db_session(), key)
+        if db_session().dirty:
+            db_session().commit()  # the session's last-seen time, or that it ran out
 
 
 def requires(action: Action) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -95,26 +97,60 @@ def authenticate(username: str, password: str) -> User | None:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():  # type: ignore[no-untyped-def]
-    """Sign in with username and password."""
+    """Sign in with username and password; repeated failures are slowed down (auditkit.throttle)."""
     error = None
     username = request.form.get("username", "").strip()
+    headers: dict[str, str] = {}
+    status = 200
     if request.method == "POST":
-        user = authenticate(username, request.form.get("password", ""))
-        if user is None:
-            error = "That username and password do not match. Check both and try again."
-        else:
-            session.clear()
-            session["user_id"] = str(user.id)
-            return redirect(_safe_next(request.args.get("next")))
-    status = 401 if error else 200
-    return render_template("cb/login.html", error=error, username=username), status
+        address = request.remote_addr or ""
+        try:
+            throttle.check(db_session(), username, address)
+            user = authenticate(username, request.form.get("password", ""))
+            if user is None:
+                throttle.failed(db_session(), username, address)
+                db_session().commit()
+                error, status = (
+                    "That username and password do not match. Check both and try again.",
+                    401,
+                )
+            else:
+                throttle.succeeded(db_session(), username, address)
+                key = sessions.start(
+                    db_session(),
+                    user,
+                    address=address,
+                    user_agent=request.headers.get("User-Agent", ""),
+                )
+                ServerWork(db_session(), Actor(user, address)).event(
+                    "user.sign_in", entity="user", entity_id=str(user.id)
+                )
+                db_session().commit()
+                session.clear()
+                session["session_key"] = key
+                return redirect(_safe_next(request.args.get("next")))
+        except throttle.Throttled as exc:
+            error, status = exc.message, 429
+            headers["Retry-After"] = str(exc.retry_after)
+    html = render_template("cb/login.html", error=error, username=username)
+    return html, status, headers
 
 
 @bp.post("/logout")
 def logout():  # type: ignore[no-untyped-def]
-    """Sign out."""
+    """Sign out: the session ends on the server, so its cookie is worth nothing after this."""
+    key = session.get("session_key")
+    if isinstance(key, str) and key:
+        sessions.end(db_session(), key)
+        if g.get("user") is not None:
+            server_work().event("user.sign_out", entity="user", entity_id=str(g.user.id))
+        db_session().commit()
     session.clear()
     return redirect(url_for("auth.login"))
+
+
+def current_session_key() -> str:
+    return str(session.get("session_key", ""))
 
 
 def _safe_next(target: str | None) -> str:

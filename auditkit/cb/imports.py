@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, current_app, render_template, request, session
 
+from auditkit import sessions
 from auditkit.access import IMPORTERS, Action
 from auditkit.cb.auth import requires
-from auditkit.models import User
 from auditkit.photostore import PhotoStore
 from auditkit.web.database import db_session
 from sync.package import MAX_PACKAGE_BYTES, PackageError, import_package
@@ -22,9 +21,9 @@ bp = Blueprint("imports", __name__)
 def _allow_package_size(_endpoint: str | None, _values: dict[str, Any] | None) -> None:
     # Runs before the app's CSRF check parses the form, so a package may be larger than the
     # app-wide MAX_CONTENT_LENGTH; only for staff who may import, never for anonymous senders.
-    user_id = session.get("user_id")
-    user = db_session().get(User, uuid.UUID(user_id)) if user_id else None
-    if user is not None and user.is_active and any(user.has_role(r) for r in IMPORTERS):
+    key = session.get("session_key")
+    user = sessions.user_of(db_session(), key) if isinstance(key, str) and key else None
+    if user is not None and any(user.has_role(r) for r in IMPORTERS):
         request.max_content_length = current_app.config.get("IMPORT_MAX_BYTES", MAX_PACKAGE_BYTES)
 
 

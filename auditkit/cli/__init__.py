@@ -11,6 +11,7 @@ from auditkit.cli.db import db
 from auditkit.cli.exchange import export_command, import_command
 from auditkit.cli.log import log
 from auditkit.cli.sync import devices, login, logout, sync_command
+from auditkit.cli.users import users
 
 
 @click.group()
@@ -31,3 +32,4 @@ main.add_command(devices)
 main.add_command(export_command)
 main.add_command(import_command)
 main.add_command(log)
+main.add_command(users)

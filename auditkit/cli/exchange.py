@@ -32,6 +32,7 @@ def export_command(audit: str, output: Path) -> None:
     from auditkit.db import make_engine, make_session_factory
     from auditkit.models import Audit
     from auditkit.photostore import PhotoStore
+    from sync import device_keys
     from sync.package import PackageError, build_package
 
     prepare_field()
@@ -44,7 +45,9 @@ def export_command(audit: str, output: Path) -> None:
             )
             if audit_id is None:
                 raise click.ClickException(f"This laptop has no audit {audit!r}.")
-            summary = build_package(session, PhotoStore(settings.photos_dir), audit_id, output)
+            key = device_keys.load(settings.data_dir)
+            photos = PhotoStore(settings.photos_dir)
+            summary = build_package(session, photos, audit_id, output, key)
     except PackageError as exc:
         raise click.ClickException(str(exc)) from exc
     finally:

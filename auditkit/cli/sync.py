@@ -62,15 +62,24 @@ def login(url: str, username: str, password_stdin: bool, as_json: bool) -> None:
 @click.command()
 @click.option("--force", is_flag=True, help="Log out even with unsent changes (they stay here).")
 def logout(force: bool) -> None:
-    """Forget this laptop's server tokens."""
+    """Unlink this laptop: the server revokes its tokens and they are deleted here."""
     from sync.client.enrol import logout as do_logout
     from sync.client.http import SyncError
 
     try:
-        removed = do_logout(field_settings().data_dir, force=force)
+        result = do_logout(field_settings().data_dir, force=force)
     except SyncError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo("Logged out." if removed else "This laptop was not logged in.")
+    if not result.was_linked:
+        click.echo("This laptop was not logged in.")
+    elif result.server_told:
+        click.echo("Logged out: the server revoked this laptop's tokens.")
+    else:
+        click.echo(
+            "Logged out here. The server could not be reached, so it still accepts this "
+            "laptop's tokens until it is told: that happens at the next `auditkit login` or "
+            "`auditkit sync` with a network."
+        )
 
 
 PHASES = {  # phase -> (what it says, unit of its counts)

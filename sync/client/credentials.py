@@ -50,3 +50,33 @@ class Credentials:
             return True
         except FileNotFoundError:
             return False
+
+
+PENDING_FILE = "sync-logout-pending.json"
+
+
+def _write_private(path: Path, data: object) -> None:
+    temp = path.with_suffix(".tmp")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        json.dump(data, handle)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temp, path)
+
+
+def pending_logouts(data_dir: Path) -> list[dict[str, str]]:
+    """Logouts the server has not heard of yet: (server_url, refresh_token) to revoke."""
+    try:
+        entries = json.loads((data_dir / PENDING_FILE).read_text())
+    except (FileNotFoundError, ValueError):
+        return []
+    return [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
+
+
+def save_pending_logouts(data_dir: Path, entries: list[dict[str, str]]) -> None:
+    path = data_dir / PENDING_FILE
+    if entries:
+        _write_private(path, entries)
+    else:
+        path.unlink(missing_ok=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import platform
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,8 @@ from sqlalchemy import func, select
 
 from auditkit.db import make_engine, make_session_factory
 from auditkit.models import LaptopIdentity, OutboxEntry, User
-from sync.client.credentials import Credentials
+from sync import device_keys
+from sync.client.credentials import Credentials, pending_logouts, save_pending_logouts
 from sync.client.http import (
     TIMEOUT,
     UNCHANGED,
@@ -29,6 +31,8 @@ from sync.protocol import API_PREFIX
 def login(data_dir: Path, server_url: str, username: str, password: str) -> Credentials:
     """Register this laptop as a device of the auditor; store its tokens (mode 0600)."""
     check_url(server_url)
+    flush_pending_logouts(data_dir)
+    key = device_keys.load_or_create(data_dir)
     engine = make_engine(f"sqlite:///{data_dir / 'field.sqlite3'}")
     sessions = make_session_factory(engine)
     try:
@@ -46,6 +50,7 @@ def login(data_dir: Path, server_url: str, username: str, password: str) -> Cred
                     "password": password,
                     "device_id": str(device_id),
                     "label": platform.node()[:200],
+                    "public_key": device_keys.public_hex(key),
                 },
                 headers=version_headers(),
                 timeout=TIMEOUT,
@@ -99,8 +104,19 @@ def _token_answer(response: requests.Response) -> dict[str, Any]:
     return body
 
 
-def logout(data_dir: Path, *, force: bool = False) -> bool:
-    """Forget this laptop's tokens; refuses while changes are unsent (unless forced)."""
+@dataclass(frozen=True)
+class LogoutResult:
+    was_linked: bool
+    server_told: bool  # the server revoked the tokens (or there were none to revoke)
+
+
+def logout(data_dir: Path, *, force: bool = False) -> LogoutResult:
+    """Unlink this laptop: the server revokes its tokens, and they are deleted here.
+
+    Refuses while changes are unsent (unless forced). When the server cannot be reached the
+    tokens are deleted here anyway, and the revocation is kept and sent at the next
+    connection (`auditkit login` or `sync`), until the server confirms it.
+    """
     engine = make_engine(f"sqlite:///{data_dir / 'field.sqlite3'}")
     try:
         with make_session_factory(engine)() as session:
@@ -114,4 +130,33 @@ def logout(data_dir: Path, *, force: bool = False) -> bool:
             f"{unsent} changes are not on the server yet; "
             "sync first (or use --force: they stay on this laptop).",
         )
-    return Credentials.delete(data_dir)
+    credentials = Credentials.load(data_dir)
+    if credentials is None:
+        return LogoutResult(was_linked=False, server_told=flush_pending_logouts(data_dir))
+    pending = pending_logouts(data_dir)
+    pending.append(
+        {"server_url": credentials.server_url, "refresh_token": credentials.refresh_token}
+    )
+    save_pending_logouts(data_dir, pending)  # first: a crash now still revokes later
+    Credentials.delete(data_dir)
+    return LogoutResult(was_linked=True, server_told=flush_pending_logouts(data_dir))
+
+
+def flush_pending_logouts(data_dir: Path) -> bool:
+    """Tell the server(s) about logouts it has not confirmed; True when none are left."""
+    left = []
+    for entry in pending_logouts(data_dir):
+        try:
+            response = requests.post(
+                str(entry.get("server_url", "")).rstrip("/") + API_PREFIX + "/auth/revoke",
+                json={"refresh_token": str(entry.get("refresh_token", ""))},
+                headers=version_headers(),
+                timeout=TIMEOUT,
+            )
+            confirmed = response.status_code == 200
+        except requests.RequestException:
+            confirmed = False
+        if not confirmed:
+            left.append(entry)
+    save_pending_logouts(data_dir, left)
+    return not left

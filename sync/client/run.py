@@ -461,6 +461,9 @@ def sync_now(
     data_dir: Path, progress: Progress | None = None, *, api: Api | None = None
 ) -> Summary:
     """Run one sync of the laptop whose data lives in `data_dir` (holding the lock)."""
+    from sync.client.enrol import flush_pending_logouts
+
+    flush_pending_logouts(data_dir)  # a logout the server has not heard of yet
     credentials = Credentials.load(data_dir)
     if credentials is None:
         raise SyncError(

@@ -9,18 +9,21 @@ from flask import Blueprint, g, request
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from auditkit import sessions, throttle
 from auditkit.accounts import check_credentials
 from auditkit.models import Device, DeviceToken, Role, User, utcnow
+from auditkit.unit_of_work import Actor, ServerWork
 from auditkit.web.database import db_session
-from sync import protocol
+from sync import device_keys, protocol
 from sync.server.errors import ApiError, json_body
 from sync.tokens import new_token, token_hash
 
-OPEN_ENDPOINTS = {"sync_api.token", "sync_api.openapi"}
+OPEN_ENDPOINTS = {"sync_api.token", "sync_api.revoke", "sync_api.openapi"}
 
 
 def register(bp: Blueprint) -> None:
     bp.add_url_rule("/auth/token", "token", token, methods=["POST"])
+    bp.add_url_rule("/auth/revoke", "revoke", revoke, methods=["POST"])
 
 
 def token():  # type: ignore[no-untyped-def]
@@ -48,9 +51,20 @@ def token():  # type: ignore[no-untyped-def]
 
 
 def _enrol(session: Session, body: dict) -> Device:  # type: ignore[type-arg]
-    user = check_credentials(session, str(body.get("username", "")), str(body.get("password", "")))
+    username, address = str(body.get("username", "")), request.remote_addr or ""
+    try:
+        throttle.check(session, username, address)
+    except throttle.Throttled as exc:
+        raise ApiError(
+            429, protocol.TOO_MANY_ATTEMPTS, exc.message, retry_after=exc.retry_after
+        ) from None
+    user = check_credentials(session, username, str(body.get("password", "")))
     if user is None:
+        throttle.failed(session, username, address)
+        session.commit()  # the failure counts even though the request is refused
         raise ApiError(401, protocol.UNAUTHORIZED, "That username and password do not match.")
+    throttle.succeeded(session, username, address)
+    public_key = _public_key(body.get("public_key"))
     if not user.has_role(Role.AUDITOR):
         raise ApiError(403, "not_an_auditor", "Only auditors can link a laptop.")
     try:
@@ -66,7 +80,43 @@ def _enrol(session: Session, body: dict) -> Device:  # type: ignore[type-arg]
         raise ApiError(409, "device_taken", "This laptop is linked to another auditor.")
     elif device.revoked_at is not None:
         raise ApiError(401, protocol.DEVICE_REVOKED, "This laptop's access was revoked by the CB.")
+    if public_key is not None:
+        device_keys.register(session, device, public_key)
     return device
+
+
+def _public_key(raw: object) -> str | None:
+    """The laptop's Ed25519 public key (64 hex digits), which signs its audit packages."""
+    if raw is None:
+        return None  # a laptop from before device keys: its packages cannot be imported
+    if not isinstance(raw, str) or not device_keys.valid_public_key(raw):
+        raise ApiError(400, protocol.INVALID, "public_key is an Ed25519 key as 64 hex digits.")
+    return raw
+
+
+def revoke():  # type: ignore[no-untyped-def]
+    """`auditkit logout`: every token of the laptop holding this refresh token stops working.
+
+    Answers the same whether or not the token was live, so a laptop that retries a logout
+    after a cut network can stop retrying; the device stays registered for its next login.
+    """
+    raw = str(json_body().get("refresh_token", ""))[:200]
+    session = db_session()
+    row = session.scalars(
+        select(DeviceToken).where(
+            DeviceToken.token_hash == token_hash(raw), DeviceToken.kind == "refresh"
+        )
+    ).first()
+    revoked = 0
+    if row is not None:
+        revoked = sessions.revoke_device_tokens(session, row.device_id)
+        device = session.get(Device, row.device_id)
+        user = session.get(User, device.user_id) if device else None
+        ServerWork(session, Actor(user, f"device:{row.device_id}", row.device_id)).event(
+            "device.logout", entity="device", entity_id=str(row.device_id)
+        )
+    session.commit()
+    return {"revoked": revoked > 0}
 
 
 def _refresh(session: Session, raw: str) -> Device:

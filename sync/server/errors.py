@@ -18,6 +18,8 @@ def register(bp: Blueprint) -> None:
     def handle_api_error(exc: ApiError):  # type: ignore[no-untyped-def]
         response = jsonify(error={"code": exc.code, "message": exc.message, **exc.extra})
         response.status_code = exc.status
+        if "retry_after" in exc.extra:
+            response.headers["Retry-After"] = str(exc.extra["retry_after"])
         return response
 
     @bp.errorhandler(HTTPException)

@@ -12,6 +12,7 @@ from types import SimpleNamespace
 
 import pytest
 from click.testing import CliRunner
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import func, select
 
 from auditkit.cli.exchange import export_command, import_command
@@ -19,7 +20,7 @@ from auditkit.db import make_session_factory
 from auditkit.demo import AUDIT_ID
 from auditkit.models import AppliedMutation, Blob, Device, Finding, Photo, Response
 from auditkit.photostore import PhotoStore
-from sync import package
+from sync import device_keys, package
 from sync.package import PackageError, entries_to_export, read_package
 from tests.helpers import csrf_from, sign_in
 
@@ -63,13 +64,19 @@ def count(engine, model) -> int:  # type: ignore[no-untyped-def]
         return session.scalar(select(func.count()).select_from(model)) or 0
 
 
-def rewrite(source: Path, target: Path, *, manifest=None, replace=None, extra=()) -> Path:  # type: ignore[no-untyped-def]
-    """A copy of a package with its manifest edited, entries replaced or added."""
+def rewrite(source: Path, target: Path, *, manifest=None, replace=None, extra=(), key=None) -> Path:  # type: ignore[no-untyped-def]
+    """A copy of a package with its manifest edited, entries replaced or added; re-signed with
+    `key` where given (the laptop's own key: a package its laptop really made)."""
     with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w") as new:
+        signed = b""
         for info in old.infolist():
             data = old.read(info)
-            if info.filename == "manifest.json" and manifest:
-                data = json.dumps(manifest(json.loads(data))).encode()
+            if info.filename == "manifest.json":
+                if manifest:
+                    data = json.dumps(manifest(json.loads(data))).encode()
+                signed = data
+            if info.filename == "manifest.sig" and key is not None:
+                data = key.sign(signed).hex().encode()
             new.writestr(info.filename, (replace or {}).get(info.filename, data))
         for name, data in extra:
             new.writestr(name, data, compress_type=zipfile.ZIP_DEFLATED)
@@ -226,10 +233,13 @@ def _gap(manifest):  # type: ignore[no-untyped-def]
         (dict(manifest=lambda m: m | {"device_id": str(uuid.uuid4())}), "does not know the laptop"),
         (dict(manifest=_other_user), "linked to another auditor"),
         (dict(manifest=lambda m: m | {"format": "zip"}), "not an auditkit audit package"),
-        (dict(manifest=lambda m: m | {"version": 2}), "format version 2"),
+        (dict(manifest=lambda m: m | {"version": 1}), "format version 1"),
         (dict(manifest=lambda m: m | {"schema": 99}), "newer auditkit"),
         (dict(manifest=lambda m: m | {"mutations": "x"}), "changes are malformed"),
-        (dict(manifest=_gap), "the ones in between are missing"),
+        (dict(manifest=_gap), "is not by the key its laptop registered"),
+        (dict(manifest=lambda m: m | {"created_at": "x"}), "is not by the key its laptop"),
+        (dict(replace={"manifest.sig": b"00" * 64}), "is not by the key its laptop"),
+        (dict(replace={"manifest.sig": b"zz"}), "signature is damaged"),
         (dict(extra=[("../../etc/cron.d/x", b"boom")]), "not part of an audit package"),
         (dict(extra=[("photos/../../x.jpg", b"boom")]), "not part of an audit package"),
         (dict(extra=[("photos/" + "0" * 64 + ".jpg", b"\0" * (65 * 2**20))]), "larger than"),
@@ -244,6 +254,49 @@ def test_bad_packages_are_refused_with_a_sentence_and_change_nothing(
     result = import_file(bad)
     assert result.exit_code == 1 and message in result.output, result.output
     assert count(server_engine, AppliedMutation) == 0 and count(server_engine, Blob) == 0
+
+
+def test_a_forged_package_is_refused_without_saying_where_the_laptop_is(
+    offline_anna, monkeypatch, tmp_path, server_engine
+) -> None:  # type: ignore[no-untyped-def]
+    """Knowing a laptop's id is not enough: the package must be signed by that laptop's key.
+
+    The forger builds a package of Anna's laptop (id and user as on the CB audit page) with a
+    key of their own; it is refused, no change is applied, the laptop is not stuck as
+    diverged afterwards, and the answer names no sequence number of the laptop."""
+    assert export(offline_anna, monkeypatch, tmp_path / "audit.zip").exit_code == 0
+    forger = Ed25519PrivateKey.generate()
+    forged = rewrite(
+        tmp_path / "audit.zip",
+        tmp_path / "forged.zip",
+        manifest=lambda m: m | {"created_at": "2026-12-01T08:00:00+00:00"},
+        key=forger,
+    )
+    result = import_file(forged)
+    assert result.exit_code == 1 and "is not by the key its laptop registered" in result.output
+    assert "#" not in result.output
+    assert count(server_engine, AppliedMutation) == 0
+    unsigned = rewrite(tmp_path / "audit.zip", tmp_path / "u.zip")
+    with zipfile.ZipFile(unsigned) as archive:
+        entries = {n: archive.read(n) for n in archive.namelist() if n != "manifest.sig"}
+    with zipfile.ZipFile(unsigned, "w") as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+    assert "not signed by its laptop" in import_file(unsigned).output
+    # The real laptop still syncs everything (it was never taken for diverged).
+    summary = offline_anna.sync()
+    assert summary.ok and count(server_engine, AppliedMutation) > 0
+
+
+def test_a_genuine_package_with_a_gap_says_so_without_the_server_position(
+    offline_anna, monkeypatch, tmp_path, server_engine
+) -> None:  # type: ignore[no-untyped-def]
+    assert export(offline_anna, monkeypatch, tmp_path / "audit.zip").exit_code == 0
+    key = device_keys.load(offline_anna.data_dir)
+    gap = rewrite(tmp_path / "audit.zip", tmp_path / "gap.zip", manifest=_gap, key=key)
+    result = import_file(gap)
+    assert result.exit_code == 1 and "lacks some of the changes before it" in result.output
+    assert "up to #" not in result.output
 
 
 def test_too_many_entries_are_refused_before_reading(offline_anna, monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
