@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy.orm import Session
 
+from auditkit.files import open_private, private_dir
 from auditkit.models import Device, DeviceKey, utcnow
 
 KEY_FILE = "device-key.pem"
@@ -52,10 +53,9 @@ def load_or_create(data_dir: Path) -> Ed25519PrivateKey:
             serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption(),
         )
-        data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_dir(data_dir)
         temp = path.with_suffix(".tmp")
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as handle:
+        with os.fdopen(open_private(temp), "wb") as handle:
             handle.write(pem)
             handle.flush()
             os.fsync(handle.fileno())

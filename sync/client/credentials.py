@@ -57,8 +57,7 @@ PENDING_FILE = "sync-logout-pending.json"
 
 def _write_private(path: Path, data: object) -> None:
     temp = path.with_suffix(".tmp")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
+    with os.fdopen(open_private(temp), "w") as handle:
         json.dump(data, handle)
         handle.flush()
         os.fsync(handle.fileno())
