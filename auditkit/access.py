@@ -12,12 +12,23 @@ No Flask here.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from enum import StrEnum
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, and_, exists, or_, select
 
 from auditkit import queries
-from auditkit.models import Audit, AuditTeamMember, Organisation, Role, User
+from auditkit.models import (
+    Audit,
+    AuditTeamMember,
+    Blob,
+    BlobHolder,
+    Device,
+    Organisation,
+    Photo,
+    Role,
+    User,
+)
 
 
 class Action(StrEnum):
@@ -88,6 +99,42 @@ def can(user: User | None, action: Action | str, obj: object = None) -> bool:
 def syncable_audit_ids(user: User) -> Select[tuple[uuid.UUID]]:
     """The audits a laptop of `user` pulls and pushes to: those whose team they are on."""
     return select(AuditTeamMember.audit_id).where(AuditTeamMember.user_id == user.id)
+
+
+def readable_blobs(user: User, device_id: uuid.UUID, shas: Collection[str]) -> Select[tuple[str]]:
+    """Of these stored blobs, those a laptop (`device_id`, of `user`) may read: the bytes of
+    a photo in an audit it may pull, or its own upload that no photo names yet.
+
+    Once a photo names a blob, the audits decide: an auditor who left a team no longer reads
+    its photos, even those their laptop sent. For any other blob the server answers as if it
+    had none (404), so a laptop cannot learn what other teams' photos exist.
+    """
+    named = exists().where(Photo.sha256 == Blob.sha256)
+    in_audits = exists().where(
+        Photo.sha256 == Blob.sha256, Photo.audit_id.in_(syncable_audit_ids(user))
+    )
+    sent_it = exists().where(BlobHolder.sha256 == Blob.sha256, BlobHolder.device_id == device_id)
+    return select(Blob.sha256).where(
+        Blob.sha256.in_(list(shas)), or_(in_audits, and_(~named, sent_it))
+    )
+
+
+def held_blobs(user: User, shas: Collection[str]) -> Select[tuple[str]]:
+    """Of these stored blobs, those `user` has shown to have: a laptop of theirs sent the
+    bytes (verified), or they are a photo of an audit the user may pull.
+
+    Only these may a laptop of `user` name in a new photo without sending the bytes, and only
+    these does the server say it has (blobs/check); of any other, it asks for the bytes.
+    """
+    sent_them = exists().where(
+        BlobHolder.sha256 == Blob.sha256,
+        BlobHolder.device_id == Device.id,
+        Device.user_id == user.id,
+    )
+    in_audits = exists().where(
+        Photo.sha256 == Blob.sha256, Photo.audit_id.in_(syncable_audit_ids(user))
+    )
+    return select(Blob.sha256).where(Blob.sha256.in_(list(shas)), or_(sent_them, in_audits))
 
 
 def visible_audits(user: User) -> Select[tuple[Audit]]:

@@ -30,7 +30,6 @@ from typing import IO, Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from auditkit.models import (
@@ -47,6 +46,7 @@ from auditkit.photostore import PhotoStore
 from sync import device_keys, protocol
 from sync.client import outbox
 from sync.engine.apply import Mutation
+from sync.engine.blobs import lock_blob, record_holder, store_verified
 from sync.engine.errors import ApiError
 from sync.engine.push import apply_in_order, parse_mutations
 
@@ -416,7 +416,7 @@ def import_package(session: Session, blobs: PhotoStore, source: Source) -> Impor
         audit = session.get(Audit, package.audit_id)
         label = (audit.number if audit else None) or str(package.audit_id)
         result = ImportResult(user.username, str(package.audit_id), label)
-        _store_photos(session, blobs, archive, package, result)
+        _store_photos(session, blobs, archive, package, device.id, result)
     session.commit()  # end the lookups' transaction; the mutations get their own
     try:
         outcomes = apply_in_order(
@@ -457,21 +457,23 @@ def _store_photos(
     blobs: PhotoStore,
     archive: zipfile.ZipFile,
     package: Package,
+    device_id: uuid.UUID,
     result: ImportResult,
 ) -> None:
-    """Each photo into the blob store (sha256 checked again by `put`), then its Blob row."""
+    """Each photo into the blob store, its Blob row, and its laptop as one of its holders.
+
+    `_check` matched every photo's bytes against its sha256: the package shows its laptop
+    has them, as an upload would, so its photo.add may name them.
+    """
     for photo in package.photos:
-        if session.get(Blob, photo.sha256) is not None:
-            result.photos_present += 1
-            continue
-        blobs.put(_read(archive, archive.getinfo(f"photos/{photo.sha256}.jpg")), photo.sha256)
-        session.add(Blob(sha256=photo.sha256, size=photo.size))
-        try:
+        lock_blob(session, photo.sha256)
+        if session.get(Blob, photo.sha256, populate_existing=True) is not None:
+            record_holder(session, photo.sha256, device_id)
             session.commit()
-        except IntegrityError:  # an upload or another import stored it meanwhile
-            session.rollback()
             result.photos_present += 1
             continue
+        data = _read(archive, archive.getinfo(f"photos/{photo.sha256}.jpg"))
+        store_verified(session, blobs, photo.sha256, data, device_id)  # commits
         result.photos_stored += 1
 
 

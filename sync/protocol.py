@@ -23,6 +23,12 @@ PULL_PAGE_SIZE = 500
 ENTITY_ID_MAX = 120
 CHUNK_SIZE = 1024 * 1024
 BLOB_MAX_BYTES = 64 * 1024 * 1024
+# An upload session (one per device and blob) lapses after this long without a chunk: its
+# next chunk starts it again at 0, and `auditkit blobs gc` removes its partial file.
+UPLOAD_IDLE_SECONDS = 24 * 3600
+# Stored bytes that no record names are kept this long after they last arrived: a laptop
+# uploads a photo before the push that names it, and that push may be held up for days.
+BLOB_GRACE_SECONDS = 7 * 24 * 3600
 # Sequence numbers, versions, cursors and counts fit a database's INTEGER (32 bits on
 # PostgreSQL): anything larger is refused as invalid, never passed to the database.
 INT_MAX = 2**31 - 1
@@ -43,6 +49,7 @@ CONFLICT = "conflict"
 INVALID = "invalid"
 BLOB_MISSING = "blob_missing"
 DIGEST_INVALID = "digest_invalid"
+BLOB_NOT_YOURS = "blob_not_yours"
 OFFSET_MISMATCH = "offset_mismatch"
 UNKNOWN_MUTATION = "unknown_mutation"
 NOT_LEAD = "not_lead"

@@ -55,8 +55,8 @@ EXPECTED: dict[tuple[str, str], tuple[int, ...]] = {
     ("sync_api.push", "POST"): (401, 401, 401, 401, 401, 200, 200, 200),
     ("sync_api.blobs_check", "POST"): (401, 401, 401, 401, 401, 200, 200, 200),
     ("sync_api.blob_get", "GET"): (401, 401, 401, 401, 401, 200, 200, 404),
-    # Existence of a stored photo is not hidden from an outsider yet (issue: photos by hash).
-    ("sync_api.blob_head", "HEAD"): (401, 401, 401, 401, 401, 200, 200, 200),
+    # An outsider is told nothing of another team's photo: 404, as for none at all.
+    ("sync_api.blob_head", "HEAD"): (401, 401, 401, 401, 401, 200, 200, 404),
     ("sync_api.blob_patch", "PATCH"): (401, 401, 401, 401, 401, 400, 400, 400),
 }
 

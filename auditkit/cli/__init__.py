@@ -6,6 +6,7 @@ import click
 
 from auditkit import __version__
 from auditkit.cli.apps import demo, field, server
+from auditkit.cli.blobs import blobs
 from auditkit.cli.checklists import checklists
 from auditkit.cli.db import db
 from auditkit.cli.exchange import export_command, import_command
@@ -32,4 +33,5 @@ main.add_command(devices)
 main.add_command(export_command)
 main.add_command(import_command)
 main.add_command(log)
+main.add_command(blobs)
 main.add_command(users)

@@ -51,6 +51,7 @@ from auditkit.models.parties import (
     UserRole,
 )
 from auditkit.models.security import DeviceKey, SignInThrottle, StaffSession
+from auditkit.models.server_blobs import BlobHolder, DeviceUpload
 from auditkit.models.sync import (
     AppliedMutation,
     Blob,
@@ -63,6 +64,8 @@ from auditkit.models.sync import (
 )
 
 __all__ = [
+    "BlobHolder",
+    "DeviceUpload",
     "DeviceKey",
     "SignInThrottle",
     "StaffSession",

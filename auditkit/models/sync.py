@@ -84,7 +84,11 @@ class Blob(Base):
 
 
 class BlobUpload(Base):
-    """An upload in progress: how many bytes of the declared size have arrived."""
+    """An upload in progress, shared by all devices (trunk table; no longer written).
+
+    The server keeps uploads per device since its migration s0003 (DeviceUpload, a table of
+    the server branch), so that one laptop's half-finished upload cannot block another's.
+    """
 
     __tablename__ = "blob_uploads"
 

@@ -53,6 +53,7 @@ def wire(entry: OutboxEntry) -> dict[str, Any]:
 def acknowledge(session: Session, entry: OutboxEntry, result: dict[str, Any]) -> None:
     """The server has it: keep what it said, then let the entry go (same transaction)."""
     status = result.get("original_status", result.get("status"))
+    _photo_bytes(session, entry, status, result)
     if status == "rejected":
         session.add(
             SyncRejection(
@@ -74,6 +75,22 @@ def acknowledge(session: Session, entry: OutboxEntry, result: dict[str, Any]) ->
     if status == "rejected" and restore:
         session.flush()  # the refused entry no longer keeps its row from being restored
         PullApplier(session).changes(restore)
+
+
+def _photo_bytes(session: Session, entry: OutboxEntry, status: str, result: dict[str, Any]) -> None:
+    """The server says it lacks a photo's bytes after all: send them at the next sync.
+
+    It may have removed them as unreferenced when the push naming them came long after
+    they were sent (blob_missing), or it refused the photo because it holds those bytes
+    from others only (blob_not_yours): either way this laptop sends them again.
+    """
+    if not entry.name.startswith("photo.add."):
+        return
+    missing = status != "rejected" and (result.get("result") or {}).get("blob_missing")
+    refused = status == "rejected" and result.get("code") == protocol.BLOB_NOT_YOURS
+    sha = str(entry.payload.get("sha256", ""))
+    if (missing or refused) and sha:
+        session.execute(delete(UploadedBlob).where(UploadedBlob.sha256 == sha))
 
 
 def _adopt(session: Session, entry: OutboxEntry, result: dict[str, Any]) -> None:

@@ -9,11 +9,13 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from auditkit import access
 from auditkit.capture.closure_fields import TEXT_FIELDS
 from auditkit.capture.digest import DIGEST_VERSIONS
 from auditkit.models import (
     AuditActivity,
     AuditClosure,
+    Blob,
     Finding,
     FindingClause,
     Grade,
@@ -27,7 +29,7 @@ from auditkit.models import (
     utcnow,
 )
 from sync import protocol, wire
-from sync.engine import rows
+from sync.engine import blobs, rows
 from sync.engine.apply import Context, Mutation, Rejected, check_and_stamp, handler, text, uuid_of
 
 # The fields each mutation may set: the entities' wire fields (sync/wire.py).
@@ -432,6 +434,7 @@ def photo_add(ctx: Context, m: Mutation) -> dict[str, Any]:
     sha = str(p.get("sha256", ""))
     if len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):
         raise Rejected(protocol.INVALID, "sha256 must be 64 lower-case hex digits.")
+    stored = _blob_stored(ctx, sha)
     response_id = finding_id = None
     if p.get("finding_id"):
         finding = ctx.session.get(Finding, uuid_of(p["finding_id"], "finding_id"))
@@ -476,7 +479,29 @@ def photo_add(ctx: Context, m: Mutation) -> dict[str, Any]:
     ctx.session.add(row)
     ctx.session.flush()
     ctx.changed("photo", str(row.id))
-    return {"version": 1}
+    # A photo whose bytes the server lacks (not sent yet, or sent too long before this push
+    # and removed as unreferenced): the laptop sends them again at its next sync.
+    return {"version": 1} if stored else {"version": 1, "blob_missing": True}
+
+
+def _blob_stored(ctx: Context, sha: str) -> bool:
+    """Whether the server has the photo's bytes; refused when it has them from others only.
+
+    A photo may name bytes not here yet (they follow; submit waits for them), bytes a
+    laptop of this auditor sent, or those of a photo in an audit they may pull. Naming any
+    other stored blob would let the auditor read another team's photo through their own
+    audit: refused. Under the blob's lock, so garbage collection cannot remove it meanwhile.
+    """
+    blobs.lock_blob(ctx.session, sha)
+    if ctx.session.scalars(select(Blob.sha256).where(Blob.sha256 == sha)).first() is None:
+        return False
+    if ctx.session.scalars(access.held_blobs(ctx.user, [sha])).first() is None:
+        raise Rejected(
+            protocol.BLOB_NOT_YOURS,
+            "This photo's bytes were not sent by your laptops and are in none of your "
+            "audits, so it was not added; sync to send it from this laptop, then add it again.",
+        )
+    return True
 
 
 def _photo(ctx: Context, m: Mutation) -> Photo:

@@ -1,24 +1,27 @@
-"""Photo bytes, out of band: ask what is missing, upload in verified chunks, resume after a cut."""
+"""Photo bytes, out of band: ask what is missing, upload in verified chunks, resume after a cut.
+
+A laptop reads a blob (GET, HEAD) only as the access policy allows (auditkit.access): the
+photos of audits it may pull, or its own upload no photo names yet; of any other the server
+answers as of a blob it does not have. Uploads are per device (sync.engine.blobs), so two
+laptops sending the same photo never stand in each other's way.
+"""
 
 from __future__ import annotations
 
 import base64
 import hashlib
-import os
 import re
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, g, request, send_file
-from sqlalchemy import select, text
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from auditkit.access import syncable_audit_ids
-from auditkit.files import open_private, private_dir
-from auditkit.models import Blob, BlobUpload, Photo
+from auditkit.access import held_blobs, readable_blobs
+from auditkit.models import Blob, utcnow
 from auditkit.photostore import PhotoStore
 from auditkit.web.database import db_session
 from sync import protocol
+from sync.engine import blobs
 from sync.server.errors import ApiError, json_body
 
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -31,12 +34,12 @@ def register(bp: Blueprint) -> None:
     bp.add_url_rule("/blobs/<sha256>", "blob_get", download, methods=["GET"])
 
 
+def blobs_dir() -> Path:
+    return Path(current_app.config["DATA_DIR"]) / "blobs"
+
+
 def store() -> PhotoStore:
-    return PhotoStore(Path(current_app.config["DATA_DIR"]) / "blobs")
-
-
-def _partial_path(sha256: str) -> Path:
-    return private_dir(Path(current_app.config["DATA_DIR"]) / "blobs" / "partial") / sha256
+    return PhotoStore(blobs_dir())
 
 
 def _sha(value: str) -> str:
@@ -45,36 +48,50 @@ def _sha(value: str) -> str:
     return value
 
 
+def _readable(session: Session, sha256: str) -> bool:
+    return (
+        session.scalars(readable_blobs(g.sync_user, g.sync_device.id, [sha256])).first() is not None
+    )
+
+
 def check():  # type: ignore[no-untyped-def]
-    """Which of these blobs the server lacks, and how far partial uploads got."""
+    """Which of these blobs the server lacks, and how far this laptop's uploads got.
+
+    A blob counts as there only when this auditor has shown to have it (auditkit.access
+    held_blobs); of any other the server asks for the bytes, so the answer reveals nothing
+    about other teams' photos, and sending them makes this laptop one of its holders.
+    """
     body = json_body()
     wanted = body.get("blobs")
     if not isinstance(wanted, list) or len(wanted) > 1000:
         raise ApiError(400, protocol.INVALID, "blobs must be a list of at most 1000 entries.")
     session = db_session()
     shas = [_sha(str(b.get("sha256", ""))) for b in wanted if isinstance(b, dict)]
-    have = set(session.scalars(select(Blob.sha256).where(Blob.sha256.in_(shas))))
-    uploads = {
-        u.sha256: u.offset
-        for u in session.scalars(select(BlobUpload).where(BlobUpload.sha256.in_(shas)))
-    }
+    have = set(session.scalars(held_blobs(g.sync_user, shas)))
     missing = [s for s in shas if s not in have]
+    uploads = blobs.live_uploads(session, g.sync_device.id, missing)
     return {
         "missing": missing,
-        "partial": [{"sha256": s, "offset": uploads[s]} for s in missing if uploads.get(s)],
+        "partial": [
+            {"sha256": s, "offset": uploads[s].offset}
+            for s in missing
+            if s in uploads and uploads[s].offset
+        ],
     }
 
 
 def head(sha256: str):  # type: ignore[no-untyped-def]
-    """200 when stored; 204 with the upload's offset when partial; 404 when unknown."""
+    """200 when stored and this laptop may read it; 204 with the offset of this laptop's
+    upload under way; else 404, the same for a blob of someone else as for none at all."""
     sha256 = _sha(sha256)
     session = db_session()
-    blob = session.get(Blob, sha256)
-    if blob is not None:
+    if _readable(session, sha256):
+        blob = session.get(Blob, sha256)
+        assert blob is not None
         return Response(
             status=200, headers={"Content-Length": str(blob.size), "Cache-Control": "no-store"}
         )
-    upload = session.get(BlobUpload, sha256)
+    upload = blobs.live_uploads(session, g.sync_device.id, [sha256]).get(sha256)
     if upload is None:
         return Response(status=404, headers={"Cache-Control": "no-store"})
     return Response(
@@ -87,24 +104,8 @@ def head(sha256: str):  # type: ignore[no-untyped-def]
     )
 
 
-def _lock_upload(session: Session, sha256: str, size: int) -> BlobUpload:
-    """The upload's row, locked for this request (row lock, or SQLite's write lock)."""
-    if session.get_bind().dialect.name == "sqlite":
-        session.execute(
-            text("UPDATE blob_uploads SET offset = offset WHERE sha256 = :s"), {"s": sha256}
-        )
-        upload = session.get(BlobUpload, sha256, populate_existing=True)
-    else:
-        upload = session.get(BlobUpload, sha256, with_for_update=True, populate_existing=True)
-    if upload is None:
-        upload = BlobUpload(sha256=sha256, size=size, offset=0)
-        session.add(upload)
-        session.flush()
-    return upload
-
-
 def patch(sha256: str):  # type: ignore[no-untyped-def]
-    """Append one verified chunk at the server's offset; the last chunk verifies the whole."""
+    """Append one verified chunk at this laptop's offset; the last chunk verifies the whole."""
     sha256 = _sha(sha256)
     try:
         offset = int(request.headers["Upload-Offset"])
@@ -129,34 +130,31 @@ def patch(sha256: str):  # type: ignore[no-untyped-def]
             raise ApiError(460, "checksum_mismatch", "The chunk arrived damaged; send it again.")
     session = db_session()
     session.commit()
-    if session.get(Blob, sha256) is not None:
+    device_id = g.sync_device.id
+    if session.scalars(held_blobs(g.sync_user, [sha256])).first() is not None:
+        # This auditor's laptops sent it already, or it is a photo of their audits: done.
+        # (Another auditor's copy is no proof of this laptop's bytes: those it sends.)
+        blobs.drop_upload(session, blobs_dir(), device_id, sha256)
         return Response(status=201, headers={"Upload-Offset": str(length)})
     if offset == 0 and len(chunk) == length:
         return _whole(session, sha256, chunk, digest.hex())
-    upload = _lock_upload(session, sha256, length)
-    if upload.size != length:
-        session.rollback()
-        raise ApiError(409, protocol.OFFSET_MISMATCH, "Upload-Length differs from the start.")
+    upload = blobs.lock_upload(session, blobs_dir(), device_id, sha256, length)
     if offset != upload.offset:
         current = upload.offset
-        session.rollback()
+        session.commit()  # an upload started again stays started
         raise ApiError(
             409, protocol.OFFSET_MISMATCH, f"The server has {current} bytes.", offset=current
         )
-    path = _partial_path(sha256)
-    with os.fdopen(open_private(path, os.O_RDWR | os.O_CREAT), "r+b") as handle:
-        handle.truncate(offset)  # bytes beyond the recorded offset were never acknowledged
-        handle.seek(offset)
-        handle.write(chunk)
-        handle.flush()
-        os.fsync(handle.fileno())
+    path = blobs.partial_path(blobs_dir(), device_id, sha256)
+    blobs.append(path, offset, chunk)
     upload.offset = offset + len(chunk)
+    upload.updated_at = utcnow()
     if upload.offset < length:
         session.commit()
         return Response(status=204, headers={"Upload-Offset": str(upload.offset)})
     data = path.read_bytes()
+    session.delete(upload)
     if hashlib.sha256(data).hexdigest() != sha256:
-        session.delete(upload)
         session.commit()
         path.unlink(missing_ok=True)
         raise ApiError(
@@ -164,11 +162,7 @@ def patch(sha256: str):  # type: ignore[no-untyped-def]
             protocol.DIGEST_INVALID,
             "The bytes do not match their sha256; the upload starts again.",
         )
-    store().put(data, sha256, checked=True)
-    session.delete(upload)
-    if session.get(Blob, sha256) is None:
-        session.add(Blob(sha256=sha256, size=length))
-    session.commit()
+    blobs.store_verified(session, store(), sha256, data, device_id)  # commits
     path.unlink(missing_ok=True)
     return Response(status=201, headers={"Upload-Offset": str(length)})
 
@@ -178,7 +172,7 @@ def _whole(session: Session, sha256: str, data: bytes, actual: str) -> Response:
 
     No partial file and no upload row: the bytes go straight to the store (temp file,
     fsync, rename), then the blob row commits. Two laptops sending the same photo at once
-    both end with the same verified file and one row.
+    both end with the same verified file and one row, each as one of its holders.
     """
     if actual != sha256:
         raise ApiError(
@@ -186,24 +180,15 @@ def _whole(session: Session, sha256: str, data: bytes, actual: str) -> Response:
             protocol.DIGEST_INVALID,
             "The bytes do not match their sha256; send the photo again.",
         )
-    store().put(data, sha256, checked=True)
-    try:
-        session.add(Blob(sha256=sha256, size=len(data)))
-        session.commit()
-    except IntegrityError:
-        session.rollback()  # the same photo arrived from someone else a moment ago
+    blobs.store_verified(session, store(), sha256, data, g.sync_device.id)
+    blobs.drop_upload(session, blobs_dir(), g.sync_device.id, sha256)  # if one was under way
     return Response(status=201, headers={"Upload-Offset": str(len(data))})
 
 
 def download(sha256: str):  # type: ignore[no-untyped-def]
-    """A teammate's photo, with Range support; only for audits the auditor is on."""
+    """A teammate's photo (or this laptop's own upload), with Range support; 404 for any
+    blob this laptop may not read, the same as for one the server does not have."""
     sha256 = _sha(sha256)
-    session = db_session()
-    allowed = session.scalars(
-        select(Photo.id)
-        .where(Photo.sha256 == sha256, Photo.audit_id.in_(syncable_audit_ids(g.sync_user)))
-        .limit(1)
-    ).first()
-    if allowed is None or session.get(Blob, sha256) is None:
+    if not _readable(db_session(), sha256):
         raise ApiError(404, "not_found", "There is no such photo for you.")
     return send_file(store().path(sha256), mimetype="image/jpeg", conditional=True, max_age=0)
