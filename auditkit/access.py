@@ -39,6 +39,7 @@ class Action(StrEnum):
     SYNC_AUDIT = "audit.sync"  # a laptop pulls it and pushes changes to it
     VIEW_ORGANISATION = "organisation.view"
     IMPORT_PACKAGE = "package.import"
+    MANAGE_CLIENTS = "clients.manage"  # create and edit clients, sites, contacts; archive
     MANAGE_USERS = "users.manage"  # create accounts, set roles, reset passwords, disable
     CHANGE_OWN_PASSWORD = "account.password"
 
@@ -46,6 +47,7 @@ class Action(StrEnum):
 STAFF = frozenset({Role.ADMIN, Role.PLANNER, Role.REVIEWER, Role.DECISION_MAKER})
 REVIEWERS = frozenset({Role.ADMIN, Role.REVIEWER})
 IMPORTERS = frozenset({Role.ADMIN, Role.PLANNER})
+PLANNERS = frozenset({Role.ADMIN, Role.PLANNER})
 SIGN_IN = STAFF | {Role.AUDITOR}
 
 
@@ -73,6 +75,8 @@ def can(user: User | None, action: Action | str, obj: object = None) -> bool:
         return bool(roles & SIGN_IN)
     if action == Action.IMPORT_PACKAGE:
         return bool(roles & IMPORTERS)
+    if action == Action.MANAGE_CLIENTS:
+        return bool(roles & PLANNERS)
     if action == Action.MANAGE_USERS:
         return Role.ADMIN in roles
     if action == Action.CHANGE_OWN_PASSWORD:

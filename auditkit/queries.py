@@ -34,8 +34,10 @@ def all_audits() -> Select[tuple[Audit]]:
 
 
 def organisations() -> Select[tuple[Organisation]]:
+    """Current clients (archived ones are reached from their audits), by name."""
     return (
         select(Organisation)
+        .where(Organisation.archived_at.is_(None))
         .options(selectinload(Organisation.sites))
         .order_by(Organisation.name, Organisation.id)
     )

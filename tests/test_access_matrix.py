@@ -41,6 +41,16 @@ EXPECTED: dict[tuple[str, str], tuple[int, ...]] = {
     ("accounts.reset_password", "POST"): (302, 422, 403, 403, 403, 403, 403, 403),
     ("accounts.disable", "POST"): (302, 302, 403, 403, 403, 403, 403, 403),
     ("accounts.enable", "POST"): (302, 302, 403, 403, 403, 403, 403, 403),
+    # clients: admins and planners edit (an empty form: 422); others may only look
+    ("clients.new_client", "GET"): (302, 200, 200, 403, 403, 403, 403, 403),
+    ("clients.new_client", "POST"): (302, 422, 422, 403, 403, 403, 403, 403),
+    ("clients.edit_client", "GET"): (302, 200, 200, 403, 403, 403, 403, 403),
+    ("clients.edit_client", "POST"): (302, 422, 422, 403, 403, 403, 403, 403),
+    ("clients.archive_client", "POST"): (302, 302, 302, 403, 403, 403, 403, 403),
+    ("clients.site", "GET"): (302, 200, 200, 403, 403, 403, 403, 403),
+    ("clients.site", "POST"): (302, 422, 422, 403, 403, 403, 403, 403),
+    ("clients.contact", "GET"): (302, 200, 200, 403, 403, 403, 403, 403),
+    ("clients.contact", "POST"): (302, 422, 422, 403, 403, 403, 403, 403),
     # everyone signed in changes their own password (an empty form: 422)
     ("accounts.own_password", "GET"): (302, 200, 200, 200, 200, 200, 200, 200),
     ("accounts.own_password", "POST"): (302, 422, 422, 422, 422, 422, 422, 422),
@@ -102,6 +112,8 @@ def world(factory, cb_app, tmp_path: Path):  # type: ignore[no-untyped-def]
         "organisation_id": audit.organisation_id,
         "sha256": photo.sha256,
         "user_id": users["account"].id,
+        "site_id": audit.organisation.sites[0].id,
+        "contact_id": audit.organisation.contacts[0].id,
         "filename": "css/auditkit.css",
     }
     return people, values

@@ -48,7 +48,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from auditkit.cb import accounts, auth, imports, planning, review
+    from auditkit.cb import accounts, auth, clients, imports, planning, review
     from sync.server import init_app as init_sync_api
 
     auth.init_app(app)
@@ -57,4 +57,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(review.bp)
     app.register_blueprint(imports.bp)
     app.register_blueprint(accounts.bp)
+    app.register_blueprint(clients.bp)
     init_sync_api(app)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -29,6 +29,10 @@ class Organisation(Base, Timestamps):
     country: Mapped[str] = mapped_column(String(2), default="")
     effective_personnel: Mapped[int | None]
     sector_codes: Mapped[str] = mapped_column(String(200), default="")
+    # The chamber of commerce (or other register) number: with the name, what tells two
+    # clients apart, and what a likely duplicate is found by (auditkit.clients).
+    registration_number: Mapped[str] = mapped_column(String(60), default="", server_default="")
+    archived_at: Mapped[datetime | None]  # no longer a client; kept with its history
 
     sites: Mapped[list[Site]] = relationship(
         back_populates="organisation", cascade="all, delete-orphan", order_by="Site.name"
@@ -54,6 +58,13 @@ class Site(Base, Timestamps):
     country: Mapped[str] = mapped_column(String(2), default="")
     activities: Mapped[str] = mapped_column(Text, default="")
     is_headquarters: Mapped[bool] = mapped_column(default=False)
+    kind: Mapped[str] = mapped_column(String(20), default="permanent", server_default="permanent")
+    # People at work in each shift (one number per shift); their sum is the site's personnel.
+    shift_personnel: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")
+
+    @property
+    def personnel(self) -> int:
+        return sum(int(n) for n in self.shift_personnel or [])
 
     organisation: Mapped[Organisation] = relationship(back_populates="sites")
 
