@@ -20,7 +20,8 @@ def test_field_app_renders_with_local_htmx_and_no_outside_requests(page, live_fi
     page.goto(live_field.url + "/")
     assert page.locator("h1").inner_text() == "My audits"
     assert page.locator("#audit-list").get_by_text("Brightwater Components").is_visible()
-    assert page.evaluate("typeof window.htmx") == "object"
+    # htmx is a deferred script: wait until it has run, as a user waits for the page.
+    page.wait_for_function("typeof window.htmx === 'object'")
     assert page.evaluate("htmx.version").startswith("2.0.")
     page.get_by_role("link", name="Brightwater Components").click()
     expect(page.get_by_text("Tilburg warehouse").first).to_be_visible()
