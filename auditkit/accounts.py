@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from auditkit import sessions
+from auditkit.field_errors import FieldError
 from auditkit.models import Role, User, UserRole
 from auditkit.unit_of_work import ServerWork
 
@@ -31,13 +32,8 @@ MIN_STRENGTH = 3
 STAFF_ROLES = (Role.ADMIN, Role.PLANNER, Role.REVIEWER, Role.DECISION_MAKER, Role.AUDITOR)
 
 
-class AccountError(ValueError):
+class AccountError(FieldError):
     """An account change refused; `field` names the form field to show `message` beside."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
 
 
 def check_credentials(session: Session, username: str, password: str) -> User | None:

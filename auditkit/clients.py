@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
 
+from auditkit.field_errors import FieldError
 from auditkit.models import Contact, Organisation, Site, utcnow
 from auditkit.unit_of_work import ServerWork
 
@@ -31,13 +32,8 @@ LEGAL_FORMS = frozenset(
 )
 
 
-class ClientError(ValueError):
+class ClientError(FieldError):
     """A client change refused; `field` names the form field to show `message` beside."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
 
 
 def _text(values: Mapping[str, str], name: str, limit: int, *, required: str = "") -> str:
@@ -214,21 +210,29 @@ def save_site(
 ) -> Site:
     """Add a site to `org`, or change `site`; one headquarters (central function) at most."""
     fields = _site_fields(values)
-    if site is None:
-        site = Site(organisation_id=org.id, **fields)
-        work.session.add(site)
-        action = "site.create"
-    else:
-        for key, value in fields.items():
-            setattr(site, key, value)
-        action = "site.update"
+    saved = _save(work, org, Site, "site", fields, site)
     if fields["is_headquarters"]:
         for other in org.sites:
-            if other is not site:
+            if other is not saved:
                 other.is_headquarters = False
+    return saved
+
+
+def _save(work, org, model, entity, fields, existing):  # type: ignore[no-untyped-def]
+    """Create a record of `org` from checked `fields`, or change `existing`; log the event."""
+    if existing is None:
+        existing = model(organisation_id=org.id, **fields)
+        work.session.add(existing)
+        action = f"{entity}.create"
+    else:
+        for key, value in fields.items():
+            setattr(existing, key, value)
+        action = f"{entity}.update"
     work.session.flush()
-    work.event(action, entity="site", entity_id=str(site.id), detail={"organisation": str(org.id)})
-    return site
+    work.event(
+        action, entity=entity, entity_id=str(existing.id), detail={"organisation": str(org.id)}
+    )
+    return existing
 
 
 # ---- contacts ----
@@ -251,16 +255,4 @@ def save_contact(
         "is_management_representative": str(values.get("is_management_representative", ""))
         in ("1", "on", "true"),
     }
-    if contact is None:
-        contact = Contact(organisation_id=org.id, **fields)
-        work.session.add(contact)
-        action = "contact.create"
-    else:
-        for key, value in fields.items():
-            setattr(contact, key, value)
-        action = "contact.update"
-    work.session.flush()
-    work.event(
-        action, entity="contact", entity_id=str(contact.id), detail={"organisation": str(org.id)}
-    )
-    return contact
+    return _save(work, org, Contact, "contact", fields, contact)

@@ -4,7 +4,8 @@ Kept in the database (`sign_in_throttle`), so every gunicorn worker sees the sam
 Three keys are counted for each failure:
 
 - the account from this address: a few free failures, then a wait of 30 seconds that
-  doubles with each further failure, up to 15 minutes. This is what stops one machine guessing one auditor's password;
+  doubles with each further failure, up to 15 minutes. This is what stops one machine
+  guessing one auditor's password;
 - the address, across accounts: more free failures, the same doubling;
 - the account from anywhere: many free failures, and a wait of at most a minute. A stranger
   on other addresses can slow an auditor down this way, but never lock them out for good;

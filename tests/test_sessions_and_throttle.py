@@ -104,9 +104,7 @@ def test_an_idle_session_runs_out(cb_app, factory, server_engine) -> None:  # ty
     browser = _client(cb_app)
     assert _sign_in(browser, planner.username).status_code == 302
     with server_engine.begin() as conn:
-        conn.execute(
-            update(StaffSession).values(last_seen_at=utcnow() - timedelta(hours=9))
-        )
+        conn.execute(update(StaffSession).values(last_seen_at=utcnow() - timedelta(hours=9)))
     assert browser.get("/").status_code == 302
 
 

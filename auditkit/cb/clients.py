@@ -113,13 +113,32 @@ def archive_client(organisation_id: uuid.UUID):  # type: ignore[no-untyped-def]
     return redirect(url_for("planning.organisation", organisation_id=organisation_id))
 
 
-def _site_or_none(org: Organisation, site_id: uuid.UUID | None) -> Site | None:
-    if site_id is None:
+def _record(org: Organisation, model: type[Any], record_id: uuid.UUID | None) -> Any:
+    """A site or contact of `org` (None for a new one); 404 if it belongs to another client."""
+    if record_id is None:
         return None
-    site = db_session().get(Site, site_id)
-    if site is None or site.organisation_id != org.id:
-        abort(404, description="This client has no such site.")
-    return site
+    found = db_session().get(model, record_id)
+    if found is None or found.organisation_id != org.id:
+        abort(404, description=f"This client has no such {model.__name__.lower()}.")
+    return found
+
+
+def _record_page(org, found, values, save, template, noun):  # type: ignore[no-untyped-def]
+    """The add-or-change page of a site or contact: on POST save it, or show what to fix."""
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            save(server_work(), org, values, found)
+        except ClientError as exc:
+            db_session().rollback()
+            errors[exc.field] = exc.message
+        else:
+            db_session().commit()
+            flash(f"The {noun} {values['name'].strip()} is saved.")
+            return redirect(url_for("planning.organisation", organisation_id=org.id))
+    org = _organisation(org.id)  # after a rollback, read again
+    html = render_template(template, org=org, values=values, errors=errors, **{noun: found})
+    return html, 422 if errors else 200
 
 
 @bp.route("/organisations/<uuid:organisation_id>/sites/new", methods=["GET", "POST"])
@@ -128,32 +147,15 @@ def _site_or_none(org: Organisation, site_id: uuid.UUID | None) -> Site | None:
 def site(organisation_id: uuid.UUID, site_id: uuid.UUID | None = None):  # type: ignore[no-untyped-def]
     """Add a site to a client, or change one."""
     org = _organisation(organisation_id)
-    found = _site_or_none(org, site_id)
+    found = _record(org, Site, site_id)
     values: dict[str, Any] = {"kind": "permanent"}
-    if found is not None:
-        values = {n: getattr(found, n) for n in SITE_FIELDS if n != "shift_personnel"}
-        values["shift_personnel"] = ", ".join(str(n) for n in found.shift_personnel)
-        values["is_headquarters"] = "1" if found.is_headquarters else ""
-    errors: dict[str, str] = {}
     if request.method == "POST":
         values = _form(SITE_FIELDS)
-        try:
-            clients.save_site(server_work(), org, values, found)
-        except ClientError as exc:
-            db_session().rollback()
-            errors[exc.field] = exc.message
-        else:
-            db_session().commit()
-            flash(f"The site {values['name'].strip()} is saved.")
-            return redirect(url_for("planning.organisation", organisation_id=organisation_id))
-    html = render_template(
-        "cb/site_form.html",
-        org=_organisation(organisation_id),
-        site=found,
-        values=values,
-        errors=errors,
-    )
-    return html, 422 if errors else 200
+    elif found is not None:
+        values = {n: getattr(found, n) for n in SITE_FIELDS}
+        values["shift_personnel"] = ", ".join(str(n) for n in found.shift_personnel)
+        values["is_headquarters"] = "1" if found.is_headquarters else ""
+    return _record_page(org, found, values, clients.save_site, "cb/site_form.html", "site")
 
 
 @bp.route("/organisations/<uuid:organisation_id>/contacts/new", methods=["GET", "POST"])
@@ -164,32 +166,11 @@ def site(organisation_id: uuid.UUID, site_id: uuid.UUID | None = None):  # type:
 def contact(organisation_id: uuid.UUID, contact_id: uuid.UUID | None = None):  # type: ignore[no-untyped-def]
     """Add a contact person to a client, or change one."""
     org = _organisation(organisation_id)
-    found = None
-    if contact_id is not None:
-        found = db_session().get(Contact, contact_id)
-        if found is None or found.organisation_id != org.id:
-            abort(404, description="This client has no such contact.")
+    found = _record(org, Contact, contact_id)
     values: dict[str, Any] = {}
-    if found is not None:
-        values = {n: getattr(found, n) for n in CONTACT_FIELDS}
-        values["is_management_representative"] = "1" if found.is_management_representative else ""
-    errors: dict[str, str] = {}
     if request.method == "POST":
         values = _form(CONTACT_FIELDS)
-        try:
-            clients.save_contact(server_work(), org, values, found)
-        except ClientError as exc:
-            db_session().rollback()
-            errors[exc.field] = exc.message
-        else:
-            db_session().commit()
-            flash(f"The contact {values['name'].strip()} is saved.")
-            return redirect(url_for("planning.organisation", organisation_id=organisation_id))
-    html = render_template(
-        "cb/contact_form.html",
-        org=_organisation(organisation_id),
-        contact=found,
-        values=values,
-        errors=errors,
-    )
-    return html, 422 if errors else 200
+    elif found is not None:
+        values = {n: getattr(found, n) for n in CONTACT_FIELDS}
+        values["is_management_representative"] = "1" if found.is_management_representative else ""
+    return _record_page(org, found, values, clients.save_contact, "cb/contact_form.html", "contact")
