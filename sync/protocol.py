@@ -18,7 +18,15 @@ ACCESS_TOKEN_SECONDS = 15 * 60
 REFRESH_TOKEN_SECONDS = 60 * 24 * 3600
 
 PUSH_MAX_MUTATIONS = 100
-PUSH_MAX_BYTES = 1024 * 1024
+# A laptop fills a push up to PUSH_BATCH_BYTES; the server refuses a body above PUSH_MAX_BYTES
+# (413) before reading it. The wire limits keep one mutation well under the gap, so a change a
+# laptop made always fits a push of its own (tests/sync/test_push_limits.py proves it).
+PUSH_BATCH_BYTES = 1024 * 1024
+PUSH_MAX_BYTES = 4 * 1024 * 1024
+# A body of any other JSON call (token, pull, upload start) is small.
+JSON_MAX_BYTES = 1024 * 1024
+# The longest list in a payload (documents seen, linked entries, clause references).
+LIST_MAX = 500
 PULL_PAGE_SIZE = 500
 ENTITY_ID_MAX = 120
 CHUNK_SIZE = 1024 * 1024
@@ -54,6 +62,11 @@ UNKNOWN_MUTATION = "unknown_mutation"
 NOT_LEAD = "not_lead"
 STALE_TEAM_VIEW = "stale_team_view"
 OPEN_CONFLICTS = "open_conflicts"
+# A change naming a version of its record newer than the server's (no laptop can hold one).
+BASE_VERSION_AHEAD = "base_version_ahead"
+# A change that breaks a rule of the database: refused for good, never retried.
+DATABASE_RULE = "database_rule"
+PAYLOAD_TOO_LARGE = "payload_too_large"
 
 
 # Mutations that change the audit's closing record (its pull entity is "closure").

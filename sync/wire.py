@@ -28,6 +28,7 @@ from typing import Any
 
 from auditkit.capture.closure_fields import CHOICE_FIELDS, TEXT_FIELDS
 from auditkit.models import ActivityMode, Grade, MeetingKind, Recommendation, Verdict
+from sync.protocol import LIST_MAX
 
 TEXT, LINE, ENUM, UUID, IDS, STRINGS, DAY, MOMENT, INT, DECIMAL, BOOL = (
     "text",
@@ -161,10 +162,12 @@ def check(f: Field, value: Any) -> Any:
             raise WireError(f"{f.name} is out of range.")
         return number
     if f.kind == STRINGS:
-        if not isinstance(value, list) or not all(
-            isinstance(v, str) and len(v) <= f.limit for v in value
+        if (
+            not isinstance(value, list)
+            or len(value) > LIST_MAX
+            or not all(isinstance(v, str) and len(v) <= f.limit for v in value)
         ):
-            raise WireError(f"{f.name} must be a list of text.")
+            raise WireError(f"{f.name} must be a list of at most {LIST_MAX} texts.")
         return value
     if f.kind == INT:
         if not isinstance(value, int) or isinstance(value, bool) or not 0 < value < 2**31:
@@ -356,8 +359,16 @@ _SCHEMAS: dict[str, Callable[[Field], dict[str, Any]]] = {
     MAYBE: lambda f: {"type": "string", "maxLength": f.limit},
     ENUM: lambda f: {"type": "string", "enum": [m.value for m in f.enum or ()]},
     UUID: lambda f: {"type": "string", "format": "uuid"},
-    IDS: lambda f: {"type": "array", "items": {"type": "string", "format": "uuid"}},
-    STRINGS: lambda f: {"type": "array", "items": {"type": "string", "maxLength": f.limit}},
+    IDS: lambda f: {
+        "type": "array",
+        "items": {"type": "string", "format": "uuid"},
+        "maxItems": LIST_MAX,
+    },
+    STRINGS: lambda f: {
+        "type": "array",
+        "items": {"type": "string", "maxLength": f.limit},
+        "maxItems": LIST_MAX,
+    },
     DAY: lambda f: {"type": "string", "format": "date"},
     MOMENT: lambda f: {"type": "string", "format": "date-time"},
     INT: lambda f: {"type": "integer"},
@@ -369,16 +380,21 @@ _SCHEMAS: dict[str, Callable[[Field], dict[str, Any]]] = {
             "type": "array",
             "prefixItems": [
                 {"type": "string", "maxLength": 80},
-                {"type": "string", "maxLength": 80},
+                {"type": "string", "maxLength": 40},
                 {"type": "string", "maxLength": 40},
             ],
             "minItems": 2,
             "maxItems": 3,
         },
+        "maxItems": LIST_MAX,
         "description": "[checklist id, clause number (a VCA question id for VCA), detail such "
         "as 'c)'] of standards pinned to the audit; schema 1 sends pairs.",
     },
-    ITEM_KEYS: lambda f: {"type": "array", "items": {"type": "string", "maxLength": 120}},
+    ITEM_KEYS: lambda f: {
+        "type": "array",
+        "items": {"type": "string", "maxLength": 120},
+        "maxItems": LIST_MAX,
+    },
     ATTENDEES: lambda f: {
         "type": "array",
         "items": {
@@ -386,6 +402,7 @@ _SCHEMAS: dict[str, Callable[[Field], dict[str, Any]]] = {
             "properties": {"name": {"type": "string"}, "role": {"type": "string"}},
             "required": ["name"],
         },
+        "maxItems": 200,
     },
 }
 

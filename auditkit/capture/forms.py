@@ -29,8 +29,13 @@ class FormReader:
         self.form = form
         self.errors: dict[str, str] = {}
 
+    def _raw(self, name: str) -> str:
+        """The field as typed, without NUL characters: a browser can send them, and the
+        server's database (PostgreSQL) cannot store them."""
+        return (self.form.get(name) or "").replace("\x00", "")
+
     def text(self, name: str, *, required: str = "", limit: int = MAX_TEXT) -> str:
-        value = (self.form.get(name) or "").replace("\r\n", "\n").strip()
+        value = self._raw(name).replace("\r\n", "\n").strip()
         if required and not value:
             self.errors[name] = required
         elif len(value) > limit:
@@ -49,7 +54,7 @@ class FormReader:
         return items
 
     def choice(self, name: str, enum: type[E], *, required: str = "") -> E | None:
-        raw = (self.form.get(name) or "").strip()
+        raw = self._raw(name).strip()
         if not raw:
             if required:
                 self.errors[name] = required
@@ -76,14 +81,14 @@ class FormReader:
         return result
 
     def optional_uuid(self, name: str, allowed: set[uuid.UUID]) -> uuid.UUID | None:
-        raw = (self.form.get(name) or "").strip()
+        raw = self._raw(name).strip()
         if not raw:
             return None
         picked = self.uuids(name, allowed)
         return picked[0] if picked else None
 
     def day(self, name: str) -> date | None:
-        raw = (self.form.get(name) or "").strip()
+        raw = self._raw(name).strip()
         if not raw:
             return None
         try:
@@ -94,7 +99,7 @@ class FormReader:
 
     def moment(self, name: str) -> datetime | None:
         """A `datetime-local` value, read as the laptop's local time and stored aware."""
-        raw = (self.form.get(name) or "").strip()
+        raw = self._raw(name).strip()
         if not raw:
             return None
         try:
@@ -104,7 +109,7 @@ class FormReader:
             return None
 
     def flag(self, name: str) -> bool:
-        return (self.form.get(name) or "").lower() in {"1", "on", "true", "yes"}
+        return self._raw(name).lower() in {"1", "on", "true", "yes"}
 
     def fail(self, name: str, message: str) -> None:
         self.errors.setdefault(name, message)

@@ -225,13 +225,17 @@ class PullApplier:
         s = self.session
         row = s.get(Finding, uuid.UUID(key))
         if row is None:
+            creator = _uuid(data["created_by_id"])
+            make_room(s, audit_id, creator, data["local_number"])
             row = Finding(
                 id=uuid.UUID(key),
                 audit_id=audit_id,
                 local_number=data["local_number"],
-                created_by_id=_uuid(data["created_by_id"]),
+                created_by_id=creator,
             )
             s.add(row)
+        else:
+            take_local_number(s, row, data["local_number"])
         wire.assign(wire.FINDING, row, data, skip=("local_number", "created_by_id"))
         existing = {(c.checklist_id, c.clause_number): c for c in row.clauses}
         clauses = []
@@ -344,3 +348,32 @@ class PullApplier:
             if data["finding_id"] and self.session.get(Finding, uuid.UUID(data["finding_id"]))
             else None
         )
+
+
+def take_local_number(session: Session, finding: Finding, number: int) -> None:
+    """Give `finding` the draft number the server gave it (P1, P2, ... per auditor)."""
+    if finding.local_number != number:
+        make_room(session, finding.audit_id, finding.created_by_id, number)
+        finding.local_number = number
+        session.flush()
+
+
+def make_room(
+    session: Session, audit_id: uuid.UUID, created_by_id: uuid.UUID | None, number: int
+) -> None:
+    """Move this auditor's finding that holds draft `number` here to their next free number.
+
+    Two laptops of one auditor number findings on their own; the server keeps the first it
+    received and renumbers the other (its laptop takes the new number from the push result).
+    A finding here not yet sent that holds a number another laptop's finding came down with
+    moves aside; the server will renumber it the same way when it arrives.
+    """
+    mine = select(Finding).where(
+        Finding.audit_id == audit_id, Finding.created_by_id == created_by_id
+    )
+    holder = session.scalars(mine.where(Finding.local_number == number)).first()
+    if holder is None:
+        return
+    taken = [f.local_number for f in session.scalars(mine)]
+    holder.local_number = max([*taken, number]) + 1
+    session.flush()

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from auditkit.models import Finding, OutboxEntry, Photo, SyncRejection, UploadedBlob
 from sync import protocol
-from sync.client.apply_pull import PullApplier
+from sync.client.apply_pull import PullApplier, take_local_number
 
 
 def pending(session: Session) -> list[OutboxEntry]:
@@ -26,7 +26,7 @@ def batches(entries: list[OutboxEntry]) -> list[list[OutboxEntry]]:
     for entry in entries:
         cost = len(json.dumps(entry.payload)) + 300
         if current and (
-            len(current) >= protocol.PUSH_MAX_MUTATIONS or size + cost > protocol.PUSH_MAX_BYTES
+            len(current) >= protocol.PUSH_MAX_MUTATIONS or size + cost > protocol.PUSH_BATCH_BYTES
         ):
             result.append(current)
             current, size = [], 0
@@ -94,11 +94,13 @@ def _photo_bytes(session: Session, entry: OutboxEntry, status: str, result: dict
 
 
 def _adopt(session: Session, entry: OutboxEntry, result: dict[str, Any]) -> None:
-    """Take the server's final finding number once it gave one."""
+    """Take the server's final finding number, and its draft number when it gave another."""
     if entry.name == "finding.create.v1" and result.get("number"):
         finding = session.get(Finding, uuid.UUID(entry.entity_id))
         if finding is not None:
             finding.number = result["number"]
+            if isinstance(result.get("local_number"), int):
+                take_local_number(session, finding, result["local_number"])
 
 
 def blobs_to_send(session: Session, *, removed: bool = True) -> list[tuple[str, int]]:

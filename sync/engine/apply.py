@@ -148,6 +148,14 @@ def check_and_stamp(
     An edit from a stale base that touches only fields nobody else changed is applied.
     The row's version rises by one and each touched field remembers that version.
     """
+    if not created and base_version is not None and base_version > (row.version or 0):
+        # Versions come from the server; a base above its own was never handed out.
+        raise Rejected(
+            protocol.BASE_VERSION_AHEAD,
+            f"This change is based on version {base_version} of the record, but the server "
+            f"has only reached version {row.version or 0}; its copy is sent back to you.",
+            server_row=server_row(),
+        )
     if not created and base_version != row.version:
         base = base_version or 0
         versions = row.field_versions or {}

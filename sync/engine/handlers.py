@@ -72,10 +72,10 @@ def _moment(value: Any, what: str) -> datetime | None:
 
 
 def _linked(ctx: Context, model, ids: Any, what: str) -> list[Any]:  # type: ignore[no-untyped-def]
-    if not isinstance(ids, list):
-        raise Rejected(protocol.INVALID, f"{what} must be a list.")
+    if not isinstance(ids, list) or len(ids) > protocol.LIST_MAX:
+        raise Rejected(protocol.INVALID, f"{what} must be a list of at most {protocol.LIST_MAX}.")
     found = []
-    for raw in ids:
+    for raw in dict.fromkeys(str(i) for i in ids):  # a link is made once, however often named
         row = ctx.session.get(model, uuid_of(raw, what))
         if row is None:
             # A laptop links entries it holds: one gone from the server was removed since.
@@ -135,17 +135,26 @@ def answer_set(ctx: Context, m: Mutation) -> dict[str, Any]:
 
 
 def _finding_fields(ctx: Context, row: Finding, p: dict[str, Any]) -> None:
+    with ctx.session.no_autoflush:  # a new finding must not be flushed before it is checked
+        sites = {s.id for s in ctx.audit.sites}
     _simple(wire.FINDING, row, p)
-    if row.site_id is not None and row.site_id not in {s.id for s in ctx.audit.sites}:
+    if row.site_id is not None and row.site_id not in sites:
         raise Rejected(protocol.INVALID, "site_id is not one of the audit's sites.")
     if "clause_refs" in p:
         refs = p["clause_refs"]
         # [checklist id, number] or, from schema 2, [checklist id, number, detail ("c)")]
-        if not isinstance(refs, list) or not all(
-            isinstance(r, list)
-            and len(r) in (2, 3)
-            and all(isinstance(x, str) and len(x) <= 80 for x in r)
-            for r in refs
+        # The checklist id, the clause number and its detail as long as their columns.
+        if (
+            not isinstance(refs, list)
+            or len(refs) > protocol.LIST_MAX
+            or not all(
+                isinstance(r, list)
+                and len(r) in (2, 3)
+                and all(isinstance(x, str) for x in r)
+                and len(r[0]) <= 80
+                and len(r[1]) <= 40
+                for r in refs
+            )
         ):
             raise Rejected(
                 protocol.INVALID, "clause_refs must be [checklist id, number, detail] lists."
@@ -166,10 +175,12 @@ def _finding_fields(ctx: Context, row: Finding, p: dict[str, Any]) -> None:
             ctx, SampledRecord, p["sampled_record_ids"], "sampled_record_ids"
         )
     if "item_keys" in p:
-        if not isinstance(p["item_keys"], list):
-            raise Rejected(protocol.INVALID, "item_keys must be a list.")
+        if not isinstance(p["item_keys"], list) or len(p["item_keys"]) > protocol.LIST_MAX:
+            raise Rejected(
+                protocol.INVALID, f"item_keys must be a list of at most {protocol.LIST_MAX}."
+            )
         responses = []
-        for key in p["item_keys"]:
+        for key in dict.fromkeys(k if isinstance(k, str) else "" for k in p["item_keys"]):
             response, created = _response(ctx, key)
             if created:
                 check_and_stamp(response, [], None, dict, created=True)
@@ -201,7 +212,7 @@ def finding_create(ctx: Context, m: Mutation) -> dict[str, Any]:
         id=finding_id,
         audit_id=ctx.audit.id,
         created_by_id=ctx.user.id,
-        local_number=_local_number(p.get("local_number")),
+        local_number=_free_local_number(ctx, _local_number(p.get("local_number"))),
         number=f"F{(count or 0) + 1}",
         version=0,
         field_versions={},
@@ -212,7 +223,21 @@ def finding_create(ctx: Context, m: Mutation) -> dict[str, Any]:
     check_and_stamp(row, [f for f in FINDING_FIELDS if f in p], None, dict, created=True)
     ctx.session.flush()
     ctx.changed("finding", str(row.id))
-    return {"version": row.version, "number": row.number}
+    return {"version": row.version, "number": row.number, "local_number": row.local_number}
+
+
+def _free_local_number(ctx: Context, wanted: int) -> int:
+    """The auditor's draft number, or the next free one when another of their laptops took it.
+
+    Two laptops of one auditor number their findings independently (P1, P2, ...); the second
+    to sync gets the next free number back with its result and takes it, never a refusal.
+    """
+    mine = select(Finding.local_number).where(
+        Finding.audit_id == ctx.audit.id, Finding.created_by_id == ctx.user.id
+    )
+    if ctx.session.scalar(mine.where(Finding.local_number == wanted)) is None:
+        return wanted
+    return (ctx.session.scalar(select(func.max(mine.subquery().c.local_number))) or 0) + 1
 
 
 def _local_number(value: Any) -> int:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select, text
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 import sync.engine.handlers  # noqa: F401  (registers the mutation handlers)
@@ -85,7 +85,9 @@ def _client_time(value: Any) -> datetime | None:
         moment = datetime.fromisoformat(value)
     except ValueError:
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    # A clock years off (or a date a database cannot hold once made UTC) is not kept either.
+    return moment if 2000 <= moment.year <= 2200 else None
 
 
 def lock_device(session: Session, device_id: uuid.UUID) -> Device:
@@ -182,36 +184,68 @@ def _one(
         # Sent before by this user's earlier registration of the laptop: already applied.
         device.last_seq = mutation.seq
         return _result(elsewhere, duplicate=True, seq=mutation.seq)
+    unstorable = _unstorable(mutation)
     record = AppliedMutation(
         device_id=device.id,
         seq=mutation.seq,
         mutation_id=mutation.mutation_id,
-        name=mutation.name,
+        name=mutation.name[:NAME_MAX],
         audit_id=mutation.audit_id,
-        entity_id=mutation.entity_id,
-        payload=mutation.payload,
+        entity_id=mutation.entity_id.replace("\x00", "") if unstorable else mutation.entity_id,
+        payload={} if unstorable else mutation.payload,
     )
     try:
+        if unstorable:
+            raise Rejected(protocol.INVALID, unstorable)
         with session.begin_nested():
             record.result = apply(work, mutation, seen=seen, client_schema=client_schema)
             record.status = "applied"
     except Rejected as exc:
         record.status, record.code, record.message = "rejected", exc.code, exc.message
         record.result = exc.detail
-        if exc.code == protocol.CONFLICT:
+        if exc.code in (protocol.CONFLICT, protocol.BASE_VERSION_AHEAD):
+            # The laptop takes the server's rows back, so its next edit has a true base.
             record.result = {**exc.detail, "restore": restore_rows(session, mutation)}
-    except IntegrityError as exc:
-        # A change that breaks a database rule never succeeds on a retry: refuse it for good,
-        # so the changes after it are not held up (the savepoint undid its effect).
+    except (IntegrityError, DataError) as exc:
+        # A change that breaks a database rule (a unique key, a column's size) fails the same
+        # way on every retry: refuse it for good, so the changes after it are not held up.
+        # The savepoint undid its effect. Lost connections and deadlocks stay retryable (503).
         log.warning("mutation %s refused by a database rule: %s", mutation.mutation_id, exc.orig)
-        record.status, record.code = "rejected", protocol.INVALID
-        record.message = "The server cannot store this change: it conflicts with a record it has."
+        record.status, record.code = "rejected", protocol.DATABASE_RULE
+        record.message = "The server cannot store this change: it breaks a rule of its database."
         record.result = {}
     session.add(record)
     device.last_seq = mutation.seq
     session.flush()
     _log_event(work, mutation, record, seen)
     return _result(record)
+
+
+NAME_MAX = 80  # AppliedMutation.name
+
+
+def _unstorable(mutation: Mutation) -> str | None:
+    """Why the change cannot even be recorded as sent, or None.
+
+    PostgreSQL keeps no NUL character in text or JSON, and a name longer than its column
+    does not fit: such a change is refused (and recorded without its payload) before it
+    reaches the database, where it would fail the whole batch on every retry.
+    """
+    if len(mutation.name) > NAME_MAX:
+        return f"The change's name is longer than {NAME_MAX} characters."
+    if "\x00" in mutation.entity_id or _has_nul(mutation.payload):
+        return "The change holds a NUL character (\\u0000), which the server cannot store."
+    return None
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
 
 
 def _log_event(work: ServerWork, mutation: Mutation, record: AppliedMutation, seen: Seen) -> None:
@@ -225,10 +259,10 @@ def _log_event(work: ServerWork, mutation: Mutation, record: AppliedMutation, se
     if record.status == "rejected":
         detail["code"] = record.code
     work.event(
-        mutation.name,
+        record.name,
         audit_id=audit.id if audit is not None and role is not None else None,
-        entity=mutation.name.split(".")[0],
-        entity_id=mutation.entity_id,
+        entity=record.name.split(".")[0][:40],
+        entity_id=record.entity_id,
         detail=detail if audit is not None else {**detail, "audit_id": str(mutation.audit_id)},
         device_time=mutation.client_time,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import Blueprint, g, jsonify, request
@@ -29,7 +30,7 @@ def register(bp: Blueprint) -> None:
             400: "bad_request",
             404: "not_found",
             405: "method_not_allowed",
-            413: "payload_too_large",
+            413: protocol.PAYLOAD_TOO_LARGE,
         }.get(status, "error")
         response = jsonify(error={"code": code, "message": str(exc.description)})
         response.status_code = status
@@ -77,8 +78,29 @@ def check_versions() -> None:
         )
 
 
-def json_body() -> dict[str, Any]:
-    body = request.get_json(silent=True)
+def json_body(limit: int = protocol.JSON_MAX_BYTES) -> dict[str, Any]:
+    """The request's JSON object; a body above `limit` bytes is a 413.
+
+    With a Content-Length the body is refused before it is read; a chunked body is read up
+    to one byte past the limit (Werkzeug cuts a stream at max_content_length without saying
+    so, hence the byte). JSON nested deeper than Python's parser recurses (a few hundred
+    levels) is refused as invalid, never a server error: no body here nests that deep.
+    """
+    too_large = ApiError(
+        413, protocol.PAYLOAD_TOO_LARGE, f"The request body is larger than {limit} bytes."
+    )
+    if request.content_length is not None and request.content_length > limit:
+        raise too_large
+    request.max_content_length = limit + 1
+    data = request.get_data(cache=True)
+    if len(data) > limit:
+        raise too_large
+    body = None
+    if request.is_json:
+        try:
+            body = json.loads(data)
+        except (ValueError, RecursionError):
+            body = None
     if not isinstance(body, dict):
         raise ApiError(400, protocol.INVALID, "Send a JSON object as the request body.")
     return body

@@ -17,7 +17,7 @@ def register(bp: Blueprint) -> None:
 
 def push():  # type: ignore[no-untyped-def]
     """Apply mutations in seq order; each result is stored in the transaction of its effect."""
-    body = json_body()
+    body = json_body(protocol.PUSH_MAX_BYTES)
     device_id = g.sync_device.id
     if str(body.get("device_id", "")) != str(device_id):
         raise ApiError(403, protocol.UNAUTHORIZED, "The token belongs to another device.")
