@@ -170,3 +170,19 @@ def test_editing_a_client_changes_only_what_changed(cb_app, factory, server_sess
         select(AuditEvent).where(AuditEvent.action == "organisation.update")
     ).one()
     assert event.detail["fields"] == ["city"]
+
+
+def test_the_new_site_and_contact_pages_are_for_planners_and_admins_only(cb_app, factory) -> None:  # type: ignore[no-untyped-def]
+    """The access matrix reaches these endpoints by their edit URL; this covers /new."""
+    org = factory.organisation(sites=1)
+    people = {role: factory.user(role) for role in Role}
+    factory.commit()
+    for role, user in people.items():
+        client = cb_app.test_client()
+        assert sign_in(client, user.username).status_code == 302
+        for page in ("sites", "contacts"):
+            answer = client.get(f"/organisations/{org.id}/{page}/new")
+            allowed = role in (Role.PLANNER, Role.ADMIN)
+            assert answer.status_code == (200 if allowed else 403), (role, page)
+    anonymous = cb_app.test_client().get(f"/organisations/{org.id}/sites/new")
+    assert anonymous.status_code == 302
