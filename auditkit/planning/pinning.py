@@ -1,4 +1,4 @@
-"""Planning audits: create an audit with its team and pin the checklists it will use."""
+"""Pinning checklists: an audit keeps the content of each checklist it was planned with."""
 
 from __future__ import annotations
 
