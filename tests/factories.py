@@ -42,6 +42,7 @@ from auditkit.models import (
     AuditTeamMember,
     AuditType,
     Blob,
+    Certification,
     CertificationCycle,
     Contact,
     Device,
@@ -190,17 +191,41 @@ def contact(
 _organisation, _contact = organisation, contact
 
 
+def certification(
+    session: Session,
+    *,
+    organisation: Organisation | None = None,
+    scheme: str = "iso9001-2015",
+    personnel: int = 40,
+    sector_codes: Iterable[int] = (17,),
+    **fields: Any,
+) -> Certification:
+    """A certification of `organisation` (a new client by default) with all its sites in scope."""
+    org = organisation or _organisation(session)
+    row = Certification(
+        organisation=org,
+        scheme=scheme,
+        scope=fields.pop("scope", f"The {scheme} scope of {org.name}"),
+        sector_codes=list(sector_codes),
+        personnel={"full_time": personnel},
+        effective_personnel=personnel,
+        sites=list(org.sites),
+        **fields,
+    )
+    return _add(session, row)
+
+
 def certification_cycle(
-    session: Session, organisation: Organisation, *, start: date | None = None
+    session: Session, certification: Certification, *, start: date | None = None
 ) -> CertificationCycle:
-    """A three-year cycle of the organisation starting on `start` (today by default)."""
+    """A three-year cycle of the certification starting on `start` (today by default)."""
     start = start or date.today()
     try:
         end = start.replace(year=start.year + 3)
     except ValueError:  # 29 February
         end = start.replace(year=start.year + 3, day=28)
     row = CertificationCycle(
-        organisation_id=organisation.id, start_date=start, expiry_date=end - timedelta(days=1)
+        certification_id=certification.id, start_date=start, expiry_date=end - timedelta(days=1)
     )
     return _add(session, row)
 
@@ -383,6 +408,7 @@ BUILDERS: dict[str, Callable[..., Any]] = {
         organisation,
         site,
         contact,
+        certification,
         certification_cycle,
         audit,
         finding,

@@ -54,7 +54,7 @@ def test_organisation_has_a_headquarters_site_and_a_representative(factory: Fact
 
 
 def test_certification_cycle_lasts_three_years(factory: Factory) -> None:
-    cycle = factory.certification_cycle(factory.organisation(), start=date(2024, 2, 29))
+    cycle = factory.certification_cycle(factory.certification(), start=date(2024, 2, 29))
     assert cycle.expiry_date == date(2027, 2, 27)
 
 

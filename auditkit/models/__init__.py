@@ -17,10 +17,13 @@ from auditkit.models.certification import (
     AuditEvent,
     Certificate,
     CertificateSite,
+    Certification,
     CertificationCycle,
     CorrectiveAction,
     Decision,
     ReviewComment,
+    audit_certifications,
+    certification_sites,
 )
 from auditkit.models.enums import (
     ActivityMode,
@@ -91,6 +94,7 @@ __all__ = [
     "Certificate",
     "CertificateSite",
     "CertificateStatus",
+    "Certification",
     "CertificationCycle",
     "Contact",
     "CorrectiveAction",
@@ -121,6 +125,8 @@ __all__ = [
     "User",
     "UserRole",
     "Verdict",
+    "audit_certifications",
     "audit_sites",
+    "certification_sites",
     "utcnow",
 ]

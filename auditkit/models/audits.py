@@ -25,6 +25,7 @@ from auditkit.models.enums import (
 )
 
 if TYPE_CHECKING:
+    from auditkit.models.certification import Certification
     from auditkit.models.findings import Finding, Photo, Response
     from auditkit.models.parties import Organisation, Site, User
 
@@ -67,6 +68,9 @@ class Audit(Base, Timestamps):
 
     organisation: Mapped[Organisation] = relationship(back_populates="audits")
     sites: Mapped[list[Site]] = relationship(secondary=audit_sites, order_by="Site.name")
+    certifications: Mapped[list[Certification]] = relationship(
+        secondary="audit_certifications", order_by="Certification.scheme"
+    )
     checklists: Mapped[list[AuditChecklist]] = relationship(
         back_populates="audit", cascade="all, delete-orphan", order_by="AuditChecklist.position"
     )

@@ -1,4 +1,5 @@
-"""What the CB decides and issues: cycles, decisions, certificates, CAPA, review, events."""
+"""What the CB certifies and decides: certifications and their cycles, decisions,
+certificates, CAPA, review, events."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from auditkit.models.base import Base, LaptopRecord, Timestamps, utcnow
@@ -16,17 +17,94 @@ from auditkit.models.enums import (
     DecisionOutcome,
     db_enum,
 )
+from auditkit.models.parties import Organisation, Site
+
+certification_sites = Table(
+    "certification_sites",
+    Base.metadata,
+    Column(
+        "certification_id", ForeignKey("certifications.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("site_id", ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True),
+)
+
+# The certifications an audit serves: one, or several for an integrated audit.
+audit_certifications = Table(
+    "audit_certifications",
+    Base.metadata,
+    Column("audit_id", ForeignKey("audits.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "certification_id", ForeignKey("certifications.id", ondelete="CASCADE"), primary_key=True
+    ),
+)
+
+
+class Certification(Base, Timestamps):
+    """One client's certification to one standard or scheme: its own cycle and certificate.
+
+    What the audit time and the team depend on is kept here (auditkit.certifications checks
+    it): the scope and the sites in it, the IAF sector and NACE codes, the personnel in scope
+    (the counts as entered, and the effective number worked out from them), the complexity
+    category where the standard's table has one, the ISMS complexity factors, exclusions
+    (ISO 9001), the Statement of Applicability version (ISO/IEC 27001), the VCA level.
+    """
+
+    __tablename__ = "certifications"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    organisation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    # A scheme of auditkit.certifications.schemes, named as its checklist is ("iso9001-2015").
+    scheme: Mapped[str] = mapped_column(String(40))
+    vca_level: Mapped[str | None] = mapped_column(String(20))  # star1, star2, petro
+    scope: Mapped[str] = mapped_column(Text, default="")
+    sector_codes: Mapped[list[Any]] = mapped_column(default=list)  # IAF codes 1-39
+    nace_codes: Mapped[list[Any]] = mapped_column(default=list)  # "25.62"
+    # {"full_time": 40, "part_time": [[10, 20]], "week_hours": 40, "temporary": 3,
+    #  "contractors": 5}: what the planner entered; effective_personnel follows from it.
+    personnel: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    effective_personnel: Mapped[int | None]
+    complexity: Mapped[str | None] = mapped_column(String(10))  # high, medium, low, limited
+    isms_factors: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    exclusions: Mapped[list[Any]] = mapped_column(default=list)  # [{"clause", "justification"}]
+    soa_version: Mapped[str] = mapped_column(String(80), default="")
+    # A transfer from another CB (IAF MD 2): {"from_cb", "certificate_number", ...}.
+    transfer: Mapped[dict[str, Any] | None]
+    # The application review (17021-1 9.1.2): who, when, which checks, what was noted.
+    reviewed_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    reviewed_at: Mapped[datetime | None]
+    review_checks: Mapped[list[Any]] = mapped_column(default=list)
+    review_notes: Mapped[str] = mapped_column(Text, default="")
+    withdrawn_at: Mapped[datetime | None]  # no longer pursued or held; kept with its history
+
+    organisation: Mapped[Organisation] = relationship(back_populates="certifications")
+    sites: Mapped[list[Site]] = relationship(secondary=certification_sites, order_by="Site.name")
+    cycles: Mapped[list[CertificationCycle]] = relationship(
+        back_populates="certification",
+        cascade="all, delete-orphan",
+        order_by="CertificationCycle.start_date",
+    )
 
 
 class CertificationCycle(Base, Timestamps):
-    """A three-year cycle that starts at the certification decision."""
+    """A three-year cycle of one certification; it starts at the certification decision.
+
+    A cycle taken over from another CB (IAF MD 2) keeps the issuing CB's dates: `origin`
+    says so.
+    """
 
     __tablename__ = "certification_cycles"
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"), index=True)
+    certification_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("certifications.id", ondelete="CASCADE"), index=True
+    )
     start_date: Mapped[date]
     expiry_date: Mapped[date]
+    origin: Mapped[str] = mapped_column(String(20), default="decision")  # decision, transfer
+
+    certification: Mapped[Certification] = relationship(back_populates="cycles")
 
 
 class Decision(Base, Timestamps):
@@ -36,6 +114,9 @@ class Decision(Base, Timestamps):
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"), index=True)
+    certification_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("certifications.id"), index=True
+    )
     audit_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("audits.id"), index=True)
     cycle_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("certification_cycles.id"))
     outcome: Mapped[DecisionOutcome] = mapped_column(db_enum(DecisionOutcome, "decision_outcome"))
@@ -56,6 +137,9 @@ class Certificate(Base, Timestamps):
     number: Mapped[str] = mapped_column(String(60), index=True)
     revision: Mapped[int] = mapped_column(default=0)
     organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"), index=True)
+    certification_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("certifications.id"), index=True
+    )
     cycle_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("certification_cycles.id"))
     decision_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("decisions.id"))
     supersedes_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("certificates.id"))

@@ -14,6 +14,7 @@ from auditkit.models.enums import Role, db_enum
 
 if TYPE_CHECKING:
     from auditkit.models.audits import Audit
+    from auditkit.models.certification import Certification
 
 
 class Organisation(Base, Timestamps):
@@ -41,6 +42,9 @@ class Organisation(Base, Timestamps):
         back_populates="organisation", cascade="all, delete-orphan", order_by="Contact.name"
     )
     audits: Mapped[list[Audit]] = relationship(back_populates="organisation")
+    certifications: Mapped[list[Certification]] = relationship(
+        back_populates="organisation", order_by="Certification.scheme"
+    )
 
 
 class Site(Base, Timestamps):
