@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -18,6 +18,9 @@ from auditkit.models.enums import (
     db_enum,
 )
 from auditkit.models.parties import Organisation, Site
+
+if TYPE_CHECKING:
+    from auditkit.models.audits import Audit
 
 certification_sites = Table(
     "certification_sites",
@@ -80,6 +83,11 @@ class Certification(Base, Timestamps):
 
     organisation: Mapped[Organisation] = relationship(back_populates="certifications")
     sites: Mapped[list[Site]] = relationship(secondary=certification_sites, order_by="Site.name")
+    audits: Mapped[list[Audit]] = relationship(
+        secondary=audit_certifications,
+        back_populates="certifications",
+        order_by="Audit.start_date",
+    )
     cycles: Mapped[list[CertificationCycle]] = relationship(
         back_populates="certification",
         cascade="all, delete-orphan",
