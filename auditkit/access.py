@@ -40,6 +40,7 @@ class Action(StrEnum):
     VIEW_ORGANISATION = "organisation.view"
     IMPORT_PACKAGE = "package.import"
     MANAGE_CLIENTS = "clients.manage"  # create and edit clients, sites, contacts; archive
+    PLAN_AUDITS = "audits.plan"  # plan an audit: type, dates, sites, team, audit time
     MANAGE_USERS = "users.manage"  # create accounts, set roles, reset passwords, disable
     CHANGE_OWN_PASSWORD = "account.password"
 
@@ -75,7 +76,7 @@ def can(user: User | None, action: Action | str, obj: object = None) -> bool:
         return bool(roles & SIGN_IN)
     if action == Action.IMPORT_PACKAGE:
         return bool(roles & IMPORTERS)
-    if action == Action.MANAGE_CLIENTS:
+    if action in (Action.MANAGE_CLIENTS, Action.PLAN_AUDITS):
         return bool(roles & PLANNERS)
     if action == Action.MANAGE_USERS:
         return Role.ADMIN in roles

@@ -224,9 +224,8 @@ def certification_cycle(
         end = start.replace(year=start.year + 3)
     except ValueError:  # 29 February
         end = start.replace(year=start.year + 3, day=28)
-    row = CertificationCycle(
-        certification_id=certification.id, start_date=start, expiry_date=end - timedelta(days=1)
-    )
+    row = CertificationCycle(start_date=start, expiry_date=end - timedelta(days=1))
+    certification.cycles.append(row)
     return _add(session, row)
 
 

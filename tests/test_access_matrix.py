@@ -51,6 +51,18 @@ EXPECTED: dict[tuple[str, str], tuple[int, ...]] = {
     ("clients.site", "POST"): (302, 422, 422, 403, 403, 403, 403, 403),
     ("clients.contact", "GET"): (302, 200, 200, 403, 403, 403, 403, 403),
     ("clients.contact", "POST"): (302, 422, 422, 403, 403, 403, 403, 403),
+    # certifications: admins and planners keep them (an empty form: 422); staff and the
+    # client's auditors read them
+    ("certifications.new", "GET"): (302, 200, 200, 403, 403, 403, 403, 403),
+    ("certifications.new", "POST"): (302, 422, 422, 403, 403, 403, 403, 403),
+    ("certifications.edit", "GET"): (302, 200, 200, 403, 403, 403, 403, 403),
+    ("certifications.edit", "POST"): (302, 422, 422, 403, 403, 403, 403, 403),
+    ("certifications.show", "GET"): (302, 200, 200, 200, 200, 200, 200, 404),
+    ("certifications.review", "POST"): (302, 422, 422, 403, 403, 403, 403, 403),
+    ("certifications.withdraw", "POST"): (302, 422, 422, 403, 403, 403, 403, 403),
+    # planning an audit: admins and planners (an empty plan: 422)
+    ("audit_planning.new", "GET"): (302, 200, 200, 403, 403, 403, 403, 403),
+    ("audit_planning.new", "POST"): (302, 422, 422, 403, 403, 403, 403, 403),
     # everyone signed in changes their own password (an empty form: 422)
     ("accounts.own_password", "GET"): (302, 200, 200, 200, 200, 200, 200, 200),
     ("accounts.own_password", "POST"): (302, 422, 422, 422, 422, 422, 422, 422),
@@ -89,6 +101,7 @@ def world(factory, cb_app, tmp_path: Path):  # type: ignore[no-untyped-def]
         members=[(users["teammate"], TeamRole.AUDITOR)],
         status=AuditStatus.IN_PROGRESS,
     )
+    certification = factory.certification(organisation=audit.organisation)
     store = PhotoStore(Path(cb_app.config["DATA_DIR"]) / "blobs")
     photo = factory.photo(audit, store=store, by=users["lead"])
     devices = {
@@ -114,6 +127,7 @@ def world(factory, cb_app, tmp_path: Path):  # type: ignore[no-untyped-def]
         "user_id": users["account"].id,
         "site_id": audit.organisation.sites[0].id,
         "contact_id": audit.organisation.contacts[0].id,
+        "certification_id": certification.id,
         "filename": "css/auditkit.css",
     }
     return people, values

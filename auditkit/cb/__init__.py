@@ -48,7 +48,16 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from auditkit.cb import accounts, auth, clients, imports, planning, review
+    from auditkit.cb import (
+        accounts,
+        audit_planning,
+        auth,
+        certifications,
+        clients,
+        imports,
+        planning,
+        review,
+    )
     from sync.server import init_app as init_sync_api
 
     auth.init_app(app)
@@ -58,4 +67,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(imports.bp)
     app.register_blueprint(accounts.bp)
     app.register_blueprint(clients.bp)
+    app.register_blueprint(certifications.bp)
+    app.register_blueprint(audit_planning.bp)
     init_sync_api(app)

@@ -65,11 +65,16 @@ class Audit(Base, Timestamps):
     language: Mapped[str] = mapped_column(String(10), default="en")
     # VCA: the level the contractor applies for ("star1", "star2", "petro"); None otherwise.
     vca_level: Mapped[str | None] = mapped_column(String(20))
+    # How the plan was worked out (auditkit.planning.audits): the audit time's steps and the
+    # site sample with its random draw's seed. Kept on the server; laptops leave it empty.
+    plan_working: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
 
     organisation: Mapped[Organisation] = relationship(back_populates="audits")
     sites: Mapped[list[Site]] = relationship(secondary=audit_sites, order_by="Site.name")
     certifications: Mapped[list[Certification]] = relationship(
-        secondary="audit_certifications", order_by="Certification.scheme"
+        secondary="audit_certifications",
+        back_populates="audits",
+        order_by="Certification.scheme",
     )
     checklists: Mapped[list[AuditChecklist]] = relationship(
         back_populates="audit", cascade="all, delete-orphan", order_by="AuditChecklist.position"

@@ -1,0 +1,94 @@
+"""Planning an audit in the staff UI: a planner picks the certifications it serves, type,
+dates, sites and team; the audit time comes from the tables unless the planner sets it.
+
+The rules live in auditkit.planning.audits; a refused plan comes back with what was typed
+and the error beside its field.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from auditkit.access import Action
+from auditkit.cb.auth import requires, server_work, visible
+from auditkit.field_errors import FieldError
+from auditkit.models import Organisation, Role, User, UserRole
+from auditkit.planning.audit_sites import sites_in_scope
+from auditkit.planning.audits import PLANNABLE, PlanInput, plan_audit, proposed_time
+from auditkit.planning.time_tables import load_tables
+from auditkit.web.database import db_session
+
+bp = Blueprint("audit_planning", __name__)
+TEXT_FIELDS = (
+    "audit_type",
+    "start_date",
+    "end_date",
+    "lead_id",
+    "planned_days",
+    "integration",
+    "objectives",
+    "scope",
+    "criteria",
+    "remote_use",
+    "language",
+)
+LIST_FIELDS = ("certification_ids", "chosen_site_ids", "member_ids", "expert_ids", "observer_ids")
+
+
+def _auditors() -> list[User]:
+    query = (
+        select(User)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(UserRole.role == Role.AUDITOR, User.is_active.is_(True))
+        .order_by(User.full_name)
+    )
+    return list(db_session().scalars(query).unique())
+
+
+@bp.route("/organisations/<uuid:organisation_id>/audits/new", methods=["GET", "POST"])
+@requires(Action.PLAN_AUDITS)
+def new(organisation_id: uuid.UUID):  # type: ignore[no-untyped-def]
+    """Plan an audit of this client; GET with ?certification_ids= and ?audit_type= preselects."""
+    org = visible(Organisation, organisation_id, Action.VIEW_ORGANISATION)
+    source = request.form if request.method == "POST" else request.args
+    values: dict[str, Any] = {n: source.get(n, "") for n in TEXT_FIELDS}
+    lists = {n: source.getlist(n) for n in LIST_FIELDS}
+    if request.method == "GET" and not lists["certification_ids"]:
+        lists["certification_ids"] = [
+            str(c.id) for c in org.certifications if c.withdrawn_at is None
+        ][:1]
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        plan = PlanInput(**values, **lists)
+        try:
+            audit = plan_audit(server_work(), org, plan)
+        except FieldError as exc:
+            db_session().rollback()
+            errors[exc.field] = exc.message
+            org = visible(Organisation, organisation_id, Action.VIEW_ORGANISATION)
+        else:
+            db_session().commit()
+            flash(f"Audit {audit.number} is planned; its team's laptops get it at their next sync.")
+            return redirect(url_for("planning.audit", audit_id=audit.id))
+    chosen = [c for c in org.certifications if str(c.id) in lists["certification_ids"]]
+    proposals = {}
+    for kind in PLANNABLE:
+        proposals[kind.value] = proposed_time(chosen, kind, values.get("integration") or "none")
+    html = render_template(
+        "cb/audit_plan_form.html",
+        org=org,
+        values=values,
+        lists={k: set(v) for k, v in lists.items()},
+        errors=errors,
+        kinds=PLANNABLE,
+        certifications=[c for c in org.certifications if c.withdrawn_at is None],
+        scope_sites=sites_in_scope(chosen) if chosen else list(org.sites),
+        auditors=_auditors(),
+        proposals=proposals,
+        integration_levels=list(load_tables().integration_levels),
+    )
+    return html, 422 if errors else 200

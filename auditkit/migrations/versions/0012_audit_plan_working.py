@@ -1,0 +1,27 @@
+"""audits keep how their plan was worked out: audit-time steps and the site sample's draw
+
+Revision ID: 0012
+Revises: 0011
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0012"
+down_revision = "0011"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("audits") as batch_op:
+        batch_op.add_column(
+            sa.Column("plan_working", sa.JSON(), nullable=False, server_default="{}")
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("audits") as batch_op:
+        batch_op.drop_column("plan_working")
