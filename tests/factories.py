@@ -38,6 +38,7 @@ from werkzeug.security import generate_password_hash
 from auditkit.demo import DEMO_PASSWORD
 from auditkit.models import (
     Audit,
+    AuditorQualification,
     AuditStatus,
     AuditTeamMember,
     AuditType,
@@ -229,6 +230,36 @@ def certification_cycle(
     return _add(session, row)
 
 
+def qualification(
+    session: Session,
+    user: User,
+    scheme: str = "iso9001-2015",
+    *,
+    may_lead: bool = True,
+    sector_codes: Iterable[int] = range(1, 40),
+    qualified_on: date = date(2020, 1, 1),
+    **fields: Any,
+) -> AuditorQualification:
+    """A qualification in force for `scheme` (as lead by default), every sector by default."""
+    row = AuditorQualification(
+        user_id=user.id,
+        scheme=scheme,
+        may_lead=may_lead,
+        sector_codes=list(sector_codes),
+        qualified_on=qualified_on,
+        **fields,
+    )
+    return _add(session, row)
+
+
+def qualified_auditor(session: Session, *schemes: str, **kwargs: Any) -> User:
+    """An auditor qualified to lead each of `schemes` (ISO 9001 by default) in every sector."""
+    person = auditor(session, **kwargs)
+    for scheme in schemes or ("iso9001-2015",):
+        qualification(session, person, scheme)
+    return person
+
+
 # ---- audits ----
 
 
@@ -409,6 +440,8 @@ BUILDERS: dict[str, Callable[..., Any]] = {
         contact,
         certification,
         certification_cycle,
+        qualification,
+        qualified_auditor,
         audit,
         finding,
         photo,

@@ -10,11 +10,12 @@ allowed by the policy but refused by the workflow (409): nothing changes between
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
 
-from auditkit.models import AuditStatus, Role, TeamRole
+from auditkit.models import AuditStatus, Role, TeamObjection, TeamRole
 from auditkit.photostore import PhotoStore
 from tests.factories import api_headers
 from tests.helpers import csrf_from, sign_in
@@ -63,6 +64,15 @@ EXPECTED: dict[tuple[str, str], tuple[int, ...]] = {
     # planning an audit: admins and planners (an empty plan: 422)
     ("audit_planning.new", "GET"): (302, 200, 200, 403, 403, 403, 403, 403),
     ("audit_planning.new", "POST"): (302, 422, 422, 403, 403, 403, 403, 403),
+    # auditor records: admins and planners (an empty form: 422)
+    ("auditors.index", "GET"): (302, 200, 200, 403, 403, 403, 403, 403),
+    ("auditors.show", "GET"): (302, 200, 200, 403, 403, 403, 403, 403),
+    ("auditors.qualify", "POST"): (302, 422, 422, 403, 403, 403, 403, 403),
+    ("auditors.declare", "POST"): (302, 422, 422, 403, 403, 403, 403, 403),
+    # objections to a planned team: planners record and answer them (the audit is under way
+    # here, so recording is refused with a reason: 422)
+    ("auditors.object_to_member", "POST"): (302, 422, 422, 403, 403, 403, 403, 403),
+    ("auditors.answer_objection", "POST"): (302, 422, 422, 403, 403, 403, 403, 403),
     # everyone signed in changes their own password (an empty form: 422)
     ("accounts.own_password", "GET"): (302, 200, 200, 200, 200, 200, 200, 200),
     ("accounts.own_password", "POST"): (302, 422, 422, 422, 422, 422, 422, 422),
@@ -102,6 +112,14 @@ def world(factory, cb_app, tmp_path: Path):  # type: ignore[no-untyped-def]
         status=AuditStatus.IN_PROGRESS,
     )
     certification = factory.certification(organisation=audit.organisation)
+    objection = TeamObjection(
+        audit_id=audit.id,
+        user_id=users["teammate"].id,
+        raised_by="The client",
+        reason="A former colleague",
+        received_on=date(2026, 11, 30),
+    )
+    factory.session.add(objection)
     store = PhotoStore(Path(cb_app.config["DATA_DIR"]) / "blobs")
     photo = factory.photo(audit, store=store, by=users["lead"])
     devices = {
@@ -128,6 +146,7 @@ def world(factory, cb_app, tmp_path: Path):  # type: ignore[no-untyped-def]
         "site_id": audit.organisation.sites[0].id,
         "contact_id": audit.organisation.contacts[0].id,
         "certification_id": certification.id,
+        "objection_id": objection.id,
         "filename": "css/auditkit.css",
     }
     return people, values

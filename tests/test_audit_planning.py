@@ -21,7 +21,7 @@ from tests.helpers import csrf_from, sign_in
 
 
 def _work(factory) -> ServerWork:  # type: ignore[no-untyped-def]
-    return ServerWork(factory.session, Actor(None, "test", "pytest"))
+    return ServerWork(factory.session, Actor.system("pytest"))
 
 
 def _plan(certifications, lead, **changes) -> PlanInput:  # type: ignore[no-untyped-def]
@@ -36,7 +36,7 @@ def _plan(certifications, lead, **changes) -> PlanInput:  # type: ignore[no-unty
 
 
 def test_a_stage_1_takes_its_share_of_the_table_time_and_pins_the_checklist(factory) -> None:  # type: ignore[no-untyped-def]
-    lead = factory.auditor()
+    lead = factory.qualified_auditor()
     cert = factory.certification(personnel=40)
     audit = plan_audit(_work(factory), cert.organisation, _plan([cert], lead))
     # QMS, 40 effective personnel: 4 days initial; stage 1 is 30% = 1.2 -> 1.0 (half days).
@@ -73,7 +73,7 @@ def test_a_stage_1_takes_its_share_of_the_table_time_and_pins_the_checklist(fact
     ],
 )
 def test_an_impossible_plan_is_refused_with_the_field_to_fix(factory, changes, field, words):  # type: ignore[no-untyped-def]
-    lead = factory.auditor()
+    lead = factory.qualified_auditor()
     cert = factory.certification()
     with pytest.raises(FieldError) as refused:
         plan_audit(_work(factory), cert.organisation, _plan([cert], lead, **changes))
@@ -82,7 +82,8 @@ def test_an_impossible_plan_is_refused_with_the_field_to_fix(factory, changes, f
 
 
 def test_the_team_is_of_active_auditors_each_once(factory) -> None:  # type: ignore[no-untyped-def]
-    lead, planner, gone = factory.auditor(), factory.planner(), factory.auditor(active=False)
+    lead, planner = factory.qualified_auditor(), factory.planner()
+    gone = factory.qualified_auditor(active=False)
     cert = factory.certification()
     org = cert.organisation
     for changes, field in (
@@ -103,7 +104,7 @@ def test_the_team_is_of_active_auditors_each_once(factory) -> None:  # type: ign
 
 
 def test_a_site_outside_the_certifications_is_refused(factory) -> None:  # type: ignore[no-untyped-def]
-    lead = factory.auditor()
+    lead = factory.qualified_auditor()
     org = factory.organisation(sites=2)
     cert = factory.certification(organisation=org)
     cert.sites = [org.sites[0]]
@@ -113,7 +114,7 @@ def test_a_site_outside_the_certifications_is_refused(factory) -> None:  # type:
 
 
 def test_a_multi_site_sample_keeps_the_central_function_and_records_its_draw(factory) -> None:  # type: ignore[no-untyped-def]
-    lead, second = factory.auditor(), factory.auditor()
+    lead, second = factory.qualified_auditor(), factory.qualified_auditor()
     org = factory.organisation(sites=13)  # the central function and 12 other sites
     cert = factory.certification(organisation=org, personnel=300)
     central = org.sites[0]
@@ -137,7 +138,8 @@ def test_a_multi_site_sample_keeps_the_central_function_and_records_its_draw(fac
 
 
 def test_an_integrated_audit_sums_the_standards_and_applies_the_integration_level(factory):  # type: ignore[no-untyped-def]
-    lead, second = factory.auditor(), factory.auditor()
+    schemes = ("iso9001-2015", "iso14001-2015")
+    lead, second = factory.qualified_auditor(*schemes), factory.qualified_auditor(*schemes)
     org = factory.organisation(sites=1)
     qms = factory.certification(organisation=org, personnel=100)
     ems = factory.certification(
@@ -152,7 +154,7 @@ def test_an_integrated_audit_sums_the_standards_and_applies_the_integration_leve
 
 
 def test_surveillance_needs_a_cycle_and_then_uses_a_third(factory) -> None:  # type: ignore[no-untyped-def]
-    lead = factory.auditor()
+    lead = factory.qualified_auditor()
     cert = factory.certification(personnel=40)
     factory.certification_cycle(cert, start=date(2026, 4, 2))
     audit = plan_audit(
@@ -163,7 +165,7 @@ def test_surveillance_needs_a_cycle_and_then_uses_a_third(factory) -> None:  # t
 
 
 def test_a_planner_plans_in_the_ui_and_the_lead_s_laptop_pulls_it(cb_app, factory) -> None:  # type: ignore[no-untyped-def]
-    planner, lead = factory.planner(), factory.auditor()
+    planner, lead = factory.planner(), factory.qualified_auditor()
     cert = factory.certification(personnel=40)
     org = cert.organisation
     device, token = factory.device_and_token(lead)

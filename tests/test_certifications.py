@@ -24,7 +24,7 @@ from tests.helpers import csrf_from, sign_in
 
 
 def _work(session) -> ServerWork:  # type: ignore[no-untyped-def]
-    return ServerWork(session, Actor(None, "test", "pytest"))
+    return ServerWork(session, Actor.system("pytest"))
 
 
 def _values(**changes: str) -> dict[str, str]:

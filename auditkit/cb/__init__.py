@@ -51,6 +51,7 @@ def _register_blueprints(app: Flask) -> None:
     from auditkit.cb import (
         accounts,
         audit_planning,
+        auditors,
         auth,
         certifications,
         clients,
@@ -69,4 +70,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(clients.bp)
     app.register_blueprint(certifications.bp)
     app.register_blueprint(audit_planning.bp)
+    app.register_blueprint(auditors.bp)
     init_sync_api(app)

@@ -10,15 +10,17 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from auditkit.access import Action
+from auditkit.access import Action, can
 from auditkit.cb.auth import requires, server_work, visible
 from auditkit.field_errors import FieldError
 from auditkit.models import Organisation, Role, User, UserRole
 from auditkit.planning.audit_sites import sites_in_scope
-from auditkit.planning.audits import PLANNABLE, PlanInput, plan_audit, proposed_time
+from auditkit.planning.audits import PLANNABLE, PlanInput, plan_audit
+from auditkit.planning.proposal import proposed_time
+from auditkit.planning.team import TeamBlocked
 from auditkit.planning.time_tables import load_tables
 from auditkit.web.database import db_session
 
@@ -35,6 +37,7 @@ TEXT_FIELDS = (
     "criteria",
     "remote_use",
     "language",
+    "override_reason",
 )
 LIST_FIELDS = ("certification_ids", "chosen_site_ids", "member_ids", "expert_ids", "observer_ids")
 
@@ -62,13 +65,16 @@ def new(organisation_id: uuid.UUID):  # type: ignore[no-untyped-def]
             str(c.id) for c in org.certifications if c.withdrawn_at is None
         ][:1]
     errors: dict[str, str] = {}
+    problems: list[Any] = []
+    may_override = can(g.user, Action.OVERRIDE_TEAM_CHECKS)
     if request.method == "POST":
         plan = PlanInput(**values, **lists)
         try:
-            audit = plan_audit(server_work(), org, plan)
+            audit = plan_audit(server_work(), org, plan, may_override=may_override)
         except FieldError as exc:
             db_session().rollback()
             errors[exc.field] = exc.message
+            problems = exc.problems if isinstance(exc, TeamBlocked) else []
             org = visible(Organisation, organisation_id, Action.VIEW_ORGANISATION)
         else:
             db_session().commit()
@@ -89,6 +95,8 @@ def new(organisation_id: uuid.UUID):  # type: ignore[no-untyped-def]
         scope_sites=sites_in_scope(chosen) if chosen else list(org.sites),
         auditors=_auditors(),
         proposals=proposals,
+        problems=problems,
+        may_override=may_override,
         integration_levels=list(load_tables().integration_levels),
     )
     return html, 422 if errors else 200

@@ -1,5 +1,6 @@
 """The domain's tables (SQLAlchemy 2.0, typed). Import models from here."""
 
+from auditkit.models.auditors import AuditorQualification, ImpartialityDeclaration, TeamObjection
 from auditkit.models.audits import (
     Audit,
     AuditActivity,
@@ -67,6 +68,9 @@ from auditkit.models.sync import (
 )
 
 __all__ = [
+    "AuditorQualification",
+    "ImpartialityDeclaration",
+    "TeamObjection",
     "BlobHolder",
     "DeviceUpload",
     "DeviceKey",

@@ -35,10 +35,10 @@ from auditkit.models import (
     TeamRole,
     User,
 )
-from auditkit.planning.audit_sites import SAMPLE_KIND, choose_sites
-from auditkit.planning.audit_time import StandardInput, audit_time
+from auditkit.planning.audit_sites import choose_sites
 from auditkit.planning.pinning import pin_checklists
-from auditkit.planning.time_tables import PlanningError
+from auditkit.planning.proposal import proposed_time
+from auditkit.planning.team import check_team, override_record
 from auditkit.unit_of_work import ServerWork
 
 PLANNABLE = (
@@ -55,15 +55,6 @@ MAX_SPAN_DAYS = 60
 
 class PlanError(FieldError):
     """A plan refused; `field` names the form field to fix."""
-
-
-@dataclass(frozen=True)
-class TimeProposal:
-    """The days the tables give for this audit type, and how they were worked out."""
-
-    days: Decimal | None
-    working: tuple[str, ...]
-    error: str = ""
 
 
 @dataclass
@@ -84,6 +75,7 @@ class PlanInput:
     criteria: str = ""
     remote_use: str = ""
     language: str = "en"
+    override_reason: str = ""  # to assign a team the checks block (a role allowed to)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -109,32 +101,6 @@ def chosen_certifications(org: Organisation, ids: Sequence[str]) -> list[Certifi
     if any(i not in own for i in ids):
         raise PlanError("certifications", "Choose among this client's current certifications.")
     return [own[i] for i in dict.fromkeys(ids)]
-
-
-def proposed_time(
-    certifications: Sequence[Certification], kind: AuditType, integration: str = "none"
-) -> TimeProposal:
-    """The days of this audit type for these certifications (MD 5, 27006, MD 11)."""
-    if kind not in SAMPLE_KIND:
-        return TimeProposal(None, (), "a special or follow-up audit takes the time it needs")
-    inputs = []
-    for cert in certifications:
-        if not cert.effective_personnel:
-            return TimeProposal(None, (), f"{display_name(cert.scheme)} has no personnel count")
-        inputs.append(
-            StandardInput(SCHEMES[cert.scheme].standard, cert.effective_personnel, cert.complexity)
-        )
-    try:
-        found = audit_time(inputs, integration=integration if len(inputs) > 1 else None)
-    except PlanningError as exc:
-        return TimeProposal(None, (), str(exc))
-    days = {
-        AuditType.STAGE1: found.stage1_days,
-        AuditType.STAGE2: found.stage2_days,
-        AuditType.SURVEILLANCE: found.surveillance_days,
-        AuditType.RECERTIFICATION: found.recertification_days,
-    }[kind]
-    return TimeProposal(days, (*found.working, f"{kind.value}: {days.normalize():f} days"))
 
 
 def _team(session: Any, plan: PlanInput) -> list[tuple[User, TeamRole]]:
@@ -178,9 +144,18 @@ def _text(value: str, name: str, limit: int) -> str:
 
 
 def plan_audit(
-    work: ServerWork, org: Organisation, plan: PlanInput, *, seed: int | None = None
+    work: ServerWork,
+    org: Organisation,
+    plan: PlanInput,
+    *,
+    seed: int | None = None,
+    may_override: bool = False,
 ) -> Audit:
-    """Check the plan and write the audit (status planned) with its team and checklists."""
+    """Check the plan and write the audit (status planned) with its team and checklists.
+
+    A team the checks block is assigned only with an override reason, by someone who
+    `may_override`; the problems and the reason are kept with the plan and logged.
+    """
     if org.archived_at is not None:
         raise PlanError("certifications", "This client is archived: restore it first.")
     kind = _type(plan.audit_type)
@@ -228,6 +203,8 @@ def plan_audit(
             f"{days.normalize():f} auditor-days do not fit in {calendar_days} day(s) with "
             f"{auditors} auditor(s): add auditors or days.",
         )
+    problems = check_team(work.session, team, certifications, start)
+    override = override_record(problems, plan.override_reason, may_override)
     sites, sample = choose_sites(certifications, kind, plan.chosen_site_ids, seed)
     working = list(proposal.working)
     if proposal.days is not None and days != proposal.days:
@@ -249,7 +226,7 @@ def plan_audit(
         remote_use=_text(plan.remote_use, "remote_use", 2000),
         language=_text(plan.language or "en", "language", 10),
         vca_level=vca.vca_level if vca else None,
-        plan_working={"audit_time": working, "sample": sample},
+        plan_working={"audit_time": working, "sample": sample, "team_override": override},
     )
     audit.certifications = list(certifications)
     audit.sites = list(sites)
@@ -271,6 +248,14 @@ def plan_audit(
             "sample": {k: v for k, v in sample.items() if k != "working"},
         },
     )
+    if override:
+        work.event(
+            "audit.team_override",
+            audit_id=audit.id,
+            entity="audit",
+            entity_id=str(audit.id),
+            detail=override,
+        )
     return audit
 
 

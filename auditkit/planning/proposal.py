@@ -1,0 +1,49 @@
+"""The audit time a plan proposes for an audit type (no Flask): the certifications' tables
+summed for an integrated audit (IAF MD 5, ISO/IEC 27006, MD 11), then the type's share."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from auditkit.certifications.schemes import SCHEMES, display_name
+from auditkit.models import AuditType, Certification
+from auditkit.planning.audit_sites import SAMPLE_KIND
+from auditkit.planning.audit_time import StandardInput, audit_time
+from auditkit.planning.time_tables import PlanningError
+
+
+@dataclass(frozen=True)
+class TimeProposal:
+    """The days the tables give for this audit type, and how they were worked out."""
+
+    days: Decimal | None
+    working: tuple[str, ...]
+    error: str = ""
+
+
+def proposed_time(
+    certifications: Sequence[Certification], kind: AuditType, integration: str = "none"
+) -> TimeProposal:
+    """The days of this audit type for these certifications (MD 5, 27006, MD 11)."""
+    if kind not in SAMPLE_KIND:
+        return TimeProposal(None, (), "a special or follow-up audit takes the time it needs")
+    inputs = []
+    for cert in certifications:
+        if not cert.effective_personnel:
+            return TimeProposal(None, (), f"{display_name(cert.scheme)} has no personnel count")
+        inputs.append(
+            StandardInput(SCHEMES[cert.scheme].standard, cert.effective_personnel, cert.complexity)
+        )
+    try:
+        found = audit_time(inputs, integration=integration if len(inputs) > 1 else None)
+    except PlanningError as exc:
+        return TimeProposal(None, (), str(exc))
+    days = {
+        AuditType.STAGE1: found.stage1_days,
+        AuditType.STAGE2: found.stage2_days,
+        AuditType.SURVEILLANCE: found.surveillance_days,
+        AuditType.RECERTIFICATION: found.recertification_days,
+    }[kind]
+    return TimeProposal(days, (*found.working, f"{kind.value}: {days.normalize():f} days"))
