@@ -64,6 +64,11 @@ EXPECTED: dict[tuple[str, str], tuple[int, ...]] = {
     # planning an audit: admins and planners (an empty plan: 422)
     ("audit_planning.new", "GET"): (302, 200, 200, 403, 403, 403, 403, 403),
     ("audit_planning.new", "POST"): (302, 422, 422, 403, 403, 403, 403, 403),
+    # the schedule of a planned audit (this one is under way: refused with a reason, 422)
+    ("audit_planning.add_schedule_item", "POST"): (302, 422, 422, 403, 403, 403, 403, 403),
+    ("audit_planning.remove_schedule_item", "POST"): (302, 422, 422, 403, 403, 403, 403, 403),
+    # the plan for the client: whoever may see the audit
+    ("audit_planning.printable_plan", "GET"): (302, 200, 200, 200, 200, 200, 200, 404),
     # auditor records: admins and planners (an empty form: 422)
     ("auditors.index", "GET"): (302, 200, 200, 403, 403, 403, 403, 403),
     ("auditors.show", "GET"): (302, 200, 200, 403, 403, 403, 403, 403),
@@ -147,6 +152,7 @@ def world(factory, cb_app, tmp_path: Path):  # type: ignore[no-untyped-def]
         "contact_id": audit.organisation.contacts[0].id,
         "certification_id": certification.id,
         "objection_id": objection.id,
+        "item_id": "no-such-item",
         "filename": "css/auditkit.css",
     }
     return people, values

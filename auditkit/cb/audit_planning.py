@@ -16,7 +16,8 @@ from sqlalchemy import select
 from auditkit.access import Action, can
 from auditkit.cb.auth import requires, server_work, visible
 from auditkit.field_errors import FieldError
-from auditkit.models import Organisation, Role, User, UserRole
+from auditkit.models import Audit, Organisation, Role, User, UserRole
+from auditkit.planning import schedule
 from auditkit.planning.audit_sites import sites_in_scope
 from auditkit.planning.audits import PLANNABLE, PlanInput, plan_audit
 from auditkit.planning.proposal import proposed_time
@@ -100,3 +101,60 @@ def new(organisation_id: uuid.UUID):  # type: ignore[no-untyped-def]
         integration_levels=list(load_tables().integration_levels),
     )
     return html, 422 if errors else 200
+
+
+SCHEDULE_FIELDS = ("day", "start", "end", "site_id", "auditor_id", "activity", "remote")
+
+
+@bp.post("/audits/<uuid:audit_id>/schedule")
+@requires(Action.PLAN_AUDITS)
+def add_schedule_item(audit_id: uuid.UUID):  # type: ignore[no-untyped-def]
+    """Add a line to the audit plan: day, time, site, auditor, what is audited."""
+    from auditkit.cb.planning import audit_page
+
+    audit = visible(Audit, audit_id, Action.VIEW_AUDIT)
+    values = {n: request.form.get(n, "") for n in SCHEDULE_FIELDS}
+    try:
+        schedule.add_item(server_work(), audit, values)
+    except FieldError as exc:
+        db_session().rollback()
+        return audit_page(
+            visible(Audit, audit_id, Action.VIEW_AUDIT),
+            errors={f"schedule_{exc.field}": exc.message},
+            values={f"schedule_{k}": v for k, v in values.items()},
+            status=422,
+        )
+    db_session().commit()
+    return redirect(url_for("planning.audit", audit_id=audit_id) + "#schedule")
+
+
+@bp.post("/audits/<uuid:audit_id>/schedule/<item_id>/remove")
+@requires(Action.PLAN_AUDITS)
+def remove_schedule_item(audit_id: uuid.UUID, item_id: str):  # type: ignore[no-untyped-def]
+    from auditkit.cb.planning import audit_page
+
+    audit = visible(Audit, audit_id, Action.VIEW_AUDIT)
+    try:
+        schedule.remove_item(server_work(), audit, item_id)
+    except FieldError as exc:
+        db_session().rollback()
+        return audit_page(
+            visible(Audit, audit_id, Action.VIEW_AUDIT),
+            errors={f"schedule_{exc.field}": exc.message},
+            status=422,
+        )
+    db_session().commit()
+    return redirect(url_for("planning.audit", audit_id=audit_id) + "#schedule")
+
+
+@bp.get("/audits/<uuid:audit_id>/plan")
+@requires(Action.VIEW_DASHBOARD)
+def printable_plan(audit_id: uuid.UUID):  # type: ignore[no-untyped-def]
+    """The audit plan as the client receives it: a page to print or save as PDF."""
+    audit = visible(Audit, audit_id, Action.VIEW_AUDIT)
+    return render_template("cb/audit_plan_print.html", audit=audit, schedule=schedule.rows(audit))
+
+
+@bp.app_template_global("schedule_rows")
+def schedule_rows(audit: Audit) -> list[dict[str, Any]]:
+    return schedule.rows(audit)

@@ -68,6 +68,9 @@ class Audit(Base, Timestamps):
     # How the plan was worked out (auditkit.planning.audits): the audit time's steps and the
     # site sample with its random draw's seed. Kept on the server; laptops leave it empty.
     plan_working: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
+    # The audit plan per day, site and auditor (auditkit.planning.schedule), sorted by time:
+    # [{"day", "start", "end", "site_id", "auditor_id", "activity", "remote"}].
+    schedule: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")
 
     organisation: Mapped[Organisation] = relationship(back_populates="audits")
     sites: Mapped[list[Site]] = relationship(secondary=audit_sites, order_by="Site.name")
