@@ -42,6 +42,7 @@ class Action(StrEnum):
     MANAGE_CLIENTS = "clients.manage"  # create and edit clients, sites, contacts; archive
     PLAN_AUDITS = "audits.plan"  # plan an audit: type, dates, sites, team, audit time
     OVERRIDE_TEAM_CHECKS = "audits.override_team"  # assign a team the checks block, with reason
+    VIEW_PROGRAMME = "programme.view"  # the CB-wide list of audits due, overdue, at risk
     MANAGE_AUDITORS = "auditors.manage"  # qualifications and declared ties of auditors
     MANAGE_USERS = "users.manage"  # create accounts, set roles, reset passwords, disable
     CHANGE_OWN_PASSWORD = "account.password"
@@ -80,6 +81,8 @@ def can(user: User | None, action: Action | str, obj: object = None) -> bool:
         return bool(roles & IMPORTERS)
     if action in (Action.MANAGE_CLIENTS, Action.PLAN_AUDITS, Action.MANAGE_AUDITORS):
         return bool(roles & PLANNERS)
+    if action == Action.VIEW_PROGRAMME:
+        return bool(roles & STAFF)
     if action == Action.OVERRIDE_TEAM_CHECKS:
         return Role.ADMIN in roles
     if action == Action.MANAGE_USERS:

@@ -11,13 +11,13 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from auditkit.certifications.records import parse_sector_codes
+from auditkit import workflow
+from auditkit.certifications.fields import parse_sector_codes
 from auditkit.certifications.schemes import SCHEMES, display_name
 from auditkit.field_errors import FieldError
 from auditkit.models import (
     Audit,
     AuditorQualification,
-    AuditStatus,
     ImpartialityDeclaration,
     Organisation,
     TeamObjection,
@@ -137,7 +137,7 @@ def declare_tie(work: ServerWork, user: User, values: Mapping[str, Any]) -> Impa
 
 def record_objection(work: ServerWork, audit: Audit, values: Mapping[str, Any]) -> TeamObjection:
     """The client objects to a member of the planned team (ISO/IEC 17021-1 9.2.3)."""
-    if audit.status != AuditStatus.PLANNED:
+    if not workflow.plan_open(audit.status):
         raise AuditorRecordError("user_id", "Objections are to the team of a planned audit.")
     member = next((m for m in audit.team if str(m.user_id) == values.get("user_id")), None)
     if member is None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -119,4 +119,10 @@ class ServerWork:
             entity_id=str(audit.id),
             detail={"from": before.value, "to": move.target.value, **detail},
         )
+        if audit.certifications:
+            # Late import: the programme reads certifications, which write through this module.
+            from auditkit.certifications.overview import refresh_next_due
+
+            for certification in audit.certifications:
+                refresh_next_due(certification, date.today())
         return move

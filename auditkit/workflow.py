@@ -127,6 +127,17 @@ def content_locked(status: AuditStatus) -> bool:
     return not is_open(status, Part.CONTENT)
 
 
+def plan_open(status: AuditStatus) -> bool:
+    """The plan (dates, team, schedule, objections to the team) changes only before the
+    audit starts."""
+    return status == S.PLANNED
+
+
+def started(status: AuditStatus) -> bool:
+    """The audit is under way or past it: once its last day has come, it counts as held."""
+    return status != S.PLANNED
+
+
 def status_label(status: AuditStatus) -> str:
     return LABELS[status]
 

@@ -35,6 +35,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
+from auditkit.certifications.overview import refresh_next_due
 from auditkit.demo import DEMO_PASSWORD
 from auditkit.models import (
     Audit,
@@ -213,7 +214,9 @@ def certification(
         sites=list(org.sites),
         **fields,
     )
-    return _add(session, row)
+    _add(session, row)
+    refresh_next_due(row, date.today())
+    return row
 
 
 def certification_cycle(
@@ -227,7 +230,9 @@ def certification_cycle(
         end = start.replace(year=start.year + 3, day=28)
     row = CertificationCycle(start_date=start, expiry_date=end - timedelta(days=1))
     certification.cycles.append(row)
-    return _add(session, row)
+    _add(session, row)
+    refresh_next_due(certification, date.today())
+    return row
 
 
 def qualification(

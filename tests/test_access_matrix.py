@@ -61,6 +61,7 @@ EXPECTED: dict[tuple[str, str], tuple[int, ...]] = {
     ("certifications.show", "GET"): (302, 200, 200, 200, 200, 200, 200, 404),
     ("certifications.review", "POST"): (302, 422, 422, 403, 403, 403, 403, 403),
     ("certifications.withdraw", "POST"): (302, 422, 422, 403, 403, 403, 403, 403),
+    ("certifications.transfer", "POST"): (302, 422, 422, 403, 403, 403, 403, 403),
     # planning an audit: admins and planners (an empty plan: 422)
     ("audit_planning.new", "GET"): (302, 200, 200, 403, 403, 403, 403, 403),
     ("audit_planning.new", "POST"): (302, 422, 422, 403, 403, 403, 403, 403),
@@ -69,6 +70,8 @@ EXPECTED: dict[tuple[str, str], tuple[int, ...]] = {
     ("audit_planning.remove_schedule_item", "POST"): (302, 422, 422, 403, 403, 403, 403, 403),
     # the plan for the client: whoever may see the audit
     ("audit_planning.printable_plan", "GET"): (302, 200, 200, 200, 200, 200, 200, 404),
+    # the CB-wide programme: staff
+    ("programme.index", "GET"): (302, 200, 200, 200, 200, 403, 403, 403),
     # auditor records: admins and planners (an empty form: 422)
     ("auditors.index", "GET"): (302, 200, 200, 403, 403, 403, 403, 403),
     ("auditors.show", "GET"): (302, 200, 200, 403, 403, 403, 403, 403),

@@ -16,8 +16,8 @@ from auditkit.certifications import (
     record_application_review,
     withdraw_application,
 )
+from auditkit.certifications.fields import parse_exclusions, parse_nace_codes
 from auditkit.certifications.overview import programme_rows
-from auditkit.certifications.records import parse_exclusions, parse_nace_codes
 from auditkit.models import AuditEvent, AuditStatus, AuditType, Certification, Role
 from auditkit.unit_of_work import Actor, ServerWork
 from tests.helpers import csrf_from, sign_in

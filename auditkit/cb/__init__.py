@@ -57,6 +57,7 @@ def _register_blueprints(app: Flask) -> None:
         clients,
         imports,
         planning,
+        programme,
         review,
     )
     from sync.server import init_app as init_sync_api
@@ -71,4 +72,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(certifications.bp)
     app.register_blueprint(audit_planning.bp)
     app.register_blueprint(auditors.bp)
+    app.register_blueprint(programme.bp)
     init_sync_api(app)

@@ -57,9 +57,7 @@ def index():  # type: ignore[no-untyped-def]
     qualified = select(AuditorQualification.user_id)
     auditors_ = select(UserRole.user_id).where(UserRole.role == Role.AUDITOR)
     people = session.scalars(
-        select(User)
-        .where(User.id.in_(qualified) | User.id.in_(auditors_))
-        .order_by(User.full_name)
+        select(User).where(User.id.in_(qualified) | User.id.in_(auditors_)).order_by(User.full_name)
     )
     held: dict[uuid.UUID, list[AuditorQualification]] = {}
     for q in session.scalars(select(AuditorQualification).order_by(AuditorQualification.scheme)):

@@ -20,6 +20,7 @@ from auditkit.cb.auth import requires, server_work, visible
 from auditkit.certifications import CertificationError
 from auditkit.certifications.overview import overview
 from auditkit.certifications.schemes import FACTOR_LEVELS, ISMS_FACTORS, state_label
+from auditkit.certifications.transfer import record_transfer
 from auditkit.models import Certification, Organisation, User
 from auditkit.web.database import db_session
 
@@ -179,6 +180,41 @@ def review(certification_id: uuid.UUID):  # type: ignore[no-untyped-def]
         )
     db_session().commit()
     flash("The application review is recorded.")
+    return redirect(url_for("certifications.show", certification_id=row.id))
+
+
+TRANSFER_FIELDS = (
+    "from_cb",
+    "certificate_number",
+    "cycle_start",
+    "expiry",
+    "first_cycle",
+    "accredited",
+    "suspended",
+    "review",
+)
+
+
+@bp.post("/certifications/<uuid:certification_id>/transfer")
+@requires(Action.MANAGE_CLIENTS)
+def transfer(certification_id: uuid.UUID):  # type: ignore[no-untyped-def]
+    """The certificate comes from another CB: its programme continues on that CB's cycle."""
+    row = _certification(certification_id)
+    values = {n: request.form.get(n, "") for n in TRANSFER_FIELDS}
+    held = request.form.getlist("held")
+    try:
+        record_transfer(server_work(), row, values, held, date.today())
+    except CertificationError as exc:
+        db_session().rollback()
+        return _page(
+            _certification(certification_id),
+            errors={f"transfer_{exc.field}": exc.message},
+            values={f"transfer_{k}": v for k, v in values.items()}
+            | {f"transfer_held_{k}": "1" for k in held},
+            status=422,
+        )
+    db_session().commit()
+    flash("The transfer is recorded: the programme continues on the issuing CB's cycle.")
     return redirect(url_for("certifications.show", certification_id=row.id))
 
 

@@ -4,11 +4,10 @@ client's certification records with their application review.
 Decisions and certificates (ISO/IEC 17021-1 9.5-9.6) will live here too.
 """
 
+from auditkit.certifications.fields import CertificationError, exclusions_text
 from auditkit.certifications.records import (
     REVIEW_CHECKS,
-    CertificationError,
     create_certification,
-    exclusions_text,
     record_application_review,
     update_certification,
     withdraw_application,

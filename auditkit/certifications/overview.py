@@ -15,11 +15,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from auditkit.certifications.records import personnel_working
+from auditkit import workflow
+from auditkit.certifications.fields import personnel_working
 from auditkit.certifications.schemes import SCHEMES
 from auditkit.certifications.sectors import sector_label
 from auditkit.field_errors import FieldError
-from auditkit.models import Audit, AuditStatus, AuditType, Certification
+from auditkit.models import Audit, AuditType, Certification
 from auditkit.planning.audit_time import AuditTime, StandardInput, audit_time
 from auditkit.planning.cycle import Programme, programme_on_dates
 from auditkit.planning.cycle_flags import AuditState, CycleFlags, flags
@@ -28,7 +29,7 @@ from auditkit.planning.time_tables import PlanningError
 
 FLAG_LABELS = {
     "to_plan": "to plan",
-    "planned": "planned",
+    "on_plan": "audit planned",
     "held": "held",
     AuditState.DONE: "held",
     AuditState.NOT_YET_OPEN: "not yet open",
@@ -76,7 +77,7 @@ def certification_audit_time(certification: Certification) -> AuditTime:
 
 
 def held(audit: Audit, today: date) -> bool:
-    return audit.status != AuditStatus.PLANNED and audit.end_date <= today
+    return workflow.started(audit.status) and audit.end_date <= today
 
 
 def _cycle_programme(certification: Certification) -> Programme | None:
@@ -84,6 +85,8 @@ def _cycle_programme(certification: Certification) -> Programme | None:
         return None
     cycle = certification.cycles[-1]
     first = len(certification.cycles) == 1 and cycle.origin == "decision"
+    if cycle.origin == "transfer":
+        first = bool((certification.transfer or {}).get("first_cycle"))
     return programme_on_dates(
         policy_for(certification),
         first_cycle=first,
@@ -106,7 +109,7 @@ def programme_rows(
             flag = (
                 "held"
                 if any(held(a, today) for a in planned)
-                else ("planned" if planned else "to_plan")
+                else ("on_plan" if planned else "to_plan")
             )
             rows.append(
                 ProgrammeRow(kind.value, label, "before the decision", None, flag, "", planned)
@@ -114,15 +117,23 @@ def programme_rows(
         return rows, None
     in_cycle = [a for a in audits if prog.start <= a.start_date <= prog.expiry]
     surveillances = [a for a in in_cycle if a.audit_type == AuditType.SURVEILLANCE]
+    elsewhere = set()
+    if certification.cycles[-1].origin == "transfer":
+        elsewhere = set((certification.transfer or {}).get("held", []))
+    # Surveillances in date order take the cycle's surveillance keys in order, skipping
+    # those the issuing CB of a transferred certificate held.
+    keys = [a.key for a in prog.due if a.kind == AuditType.SURVEILLANCE and a.key not in elsewhere]
     matched: dict[str, list[Audit]] = {}
-    for number, audit in enumerate(surveillances, start=1):
-        matched.setdefault(f"surveillance{number}", []).append(audit)
+    for key, audit in zip(keys, surveillances, strict=False):
+        matched.setdefault(key, []).append(audit)
     matched["recertification"] = [a for a in in_cycle if a.audit_type == AuditType.RECERTIFICATION]
     done = {
         key: min(a.end_date for a in found if held(a, today))
         for key, found in matched.items()
         if any(held(a, today) for a in found) and key in {x.key for x in prog.due}
     }
+    for key in elsewhere:  # held by the issuing CB, on a date we do not hold
+        done.setdefault(key, None)
     cycle_flags = flags(prog, today, done)
     rows = []
     for flag in cycle_flags.audits:
@@ -130,7 +141,7 @@ def programme_rows(
         planned = matched.get(due.key, [])
         state = flag.state.value
         if flag.state != AuditState.DONE and planned and flag.state != AuditState.OVERDUE:
-            state = "planned"
+            state = "on_plan"
         label = (
             f"Surveillance {due.number}"
             if due.kind == AuditType.SURVEILLANCE
@@ -185,3 +196,15 @@ def overview(certification: Certification, today: date) -> dict[str, Any]:
 
 def _days(value: Decimal) -> str:
     return f"{value.normalize():f}"
+
+
+def refresh_next_due(certification: Certification, today: date) -> None:
+    """Keep the certification's next audit (key, due date, planned or not) up to date, for
+    the CB-wide programme list: called when an audit serving it is planned or moves."""
+    nxt = None
+    if certification.withdrawn_at is None:
+        rows, _ = programme_rows(certification, today)
+        nxt = next((r for r in rows if r.flag not in ("done", "held")), None)
+    certification.next_audit = nxt.key if nxt else None
+    certification.next_due_by = nxt.due_by if nxt else None
+    certification.next_planned = bool(nxt and nxt.audits)

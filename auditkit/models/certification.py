@@ -7,7 +7,7 @@ import uuid
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from auditkit.models.base import Base, LaptopRecord, Timestamps, utcnow
@@ -80,6 +80,13 @@ class Certification(Base, Timestamps):
     review_checks: Mapped[list[Any]] = mapped_column(default=list)
     review_notes: Mapped[str] = mapped_column(Text, default="")
     withdrawn_at: Mapped[datetime | None]  # no longer pursued or held; kept with its history
+    # The next audit the programme needs, kept up to date when audits are planned or move
+    # (auditkit.certifications.overview.refresh_next_due), so that the CB-wide programme
+    # lists what is overdue or at risk with one indexed query; "overdue" itself is read
+    # against today, so nothing has to run for a date to pass.
+    next_audit: Mapped[str | None] = mapped_column(String(20))
+    next_due_by: Mapped[date | None] = mapped_column(index=True)
+    next_planned: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     organisation: Mapped[Organisation] = relationship(back_populates="certifications")
     sites: Mapped[list[Site]] = relationship(secondary=certification_sites, order_by="Site.name")

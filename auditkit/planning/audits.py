@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from auditkit.certifications.overview import refresh_next_due
 from auditkit.certifications.schemes import SCHEMES, display_name
 from auditkit.field_errors import FieldError
 from auditkit.models import (
@@ -248,6 +249,8 @@ def plan_audit(
             "sample": {k: v for k, v in sample.items() if k != "working"},
         },
     )
+    for cert in certifications:
+        refresh_next_due(cert, date.today())
     if override:
         work.event(
             "audit.team_override",

@@ -10,8 +10,9 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from auditkit import workflow
 from auditkit.field_errors import FieldError
-from auditkit.models import Audit, AuditStatus
+from auditkit.models import Audit
 from auditkit.unit_of_work import ServerWork
 
 TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
@@ -62,7 +63,7 @@ def _item(audit: Audit, values: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _planned(audit: Audit) -> None:
-    if audit.status != AuditStatus.PLANNED:
+    if not workflow.plan_open(audit.status):
         raise ScheduleError("activity", "Only a planned audit's schedule changes.")
 
 

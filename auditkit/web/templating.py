@@ -21,6 +21,7 @@ def init_app(app: Flask) -> None:
     # Templates ask the workflow, never spell a status.
     app.jinja_env.globals["content_locked"] = lambda audit: workflow.content_locked(audit.status)
     app.jinja_env.globals["status_label"] = workflow.status_label
+    app.jinja_env.globals["plan_open"] = workflow.plan_open
     app.jinja_env.globals["can_move"] = _can_move
 
 

@@ -48,6 +48,9 @@ def upgrade() -> None:
         sa.Column("review_checks", sa.JSON(), nullable=False),
         sa.Column("review_notes", sa.Text(), nullable=False),
         sa.Column("withdrawn_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("next_audit", sa.String(20), nullable=True),
+        sa.Column("next_due_by", sa.Date(), nullable=True),
+        sa.Column("next_planned", sa.Boolean(), nullable=False, server_default=sa.false()),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
@@ -64,6 +67,9 @@ def upgrade() -> None:
     with op.batch_alter_table("certifications") as batch_op:
         batch_op.create_index(
             batch_op.f("ix_certifications_organisation_id"), ["organisation_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_certifications_next_due_by"), ["next_due_by"], unique=False
         )
     op.create_table(
         "certification_sites",
@@ -169,5 +175,6 @@ def downgrade() -> None:
     op.drop_table("audit_certifications")
     op.drop_table("certification_sites")
     with op.batch_alter_table("certifications") as batch_op:
+        batch_op.drop_index(batch_op.f("ix_certifications_next_due_by"))
         batch_op.drop_index(batch_op.f("ix_certifications_organisation_id"))
     op.drop_table("certifications")
