@@ -68,6 +68,9 @@ EXPECTED: dict[tuple[str, str], tuple[int, ...]] = {
     # the schedule of a planned audit (this one is under way: refused with a reason, 422)
     ("audit_planning.add_schedule_item", "POST"): (302, 422, 422, 403, 403, 403, 403, 403),
     ("audit_planning.remove_schedule_item", "POST"): (302, 422, 422, 403, 403, 403, 403, 403),
+    # changing a plan: planners, before the audit starts (this one is under way: 422)
+    ("audit_planning.replan", "GET"): (302, 200, 200, 403, 403, 403, 403, 403),
+    ("audit_planning.replan", "POST"): (302, 422, 422, 403, 403, 403, 403, 403),
     # the plan for the client: whoever may see the audit
     ("audit_planning.printable_plan", "GET"): (302, 200, 200, 200, 200, 200, 200, 404),
     # the CB-wide programme: staff

@@ -16,11 +16,12 @@ from sqlalchemy import select
 from auditkit.access import Action, can
 from auditkit.cb.auth import requires, server_work, visible
 from auditkit.field_errors import FieldError
-from auditkit.models import Audit, Organisation, Role, User, UserRole
+from auditkit.models import Audit, Organisation, Role, TeamRole, User, UserRole
 from auditkit.planning import schedule
 from auditkit.planning.audit_sites import sites_in_scope
 from auditkit.planning.audits import PLANNABLE, PlanInput, plan_audit
 from auditkit.planning.proposal import proposed_time
+from auditkit.planning.replan import change_plan
 from auditkit.planning.team import TeamBlocked
 from auditkit.planning.time_tables import load_tables
 from auditkit.web.database import db_session
@@ -158,3 +159,66 @@ def printable_plan(audit_id: uuid.UUID):  # type: ignore[no-untyped-def]
 @bp.app_template_global("schedule_rows")
 def schedule_rows(audit: Audit) -> list[dict[str, Any]]:
     return schedule.rows(audit)
+
+
+REPLAN_FIELDS = ("start_date", "end_date", "lead_id", "override_reason")
+TEAM_LISTS = ("member_ids", "expert_ids", "observer_ids")
+
+
+def _team_values(audit: Audit) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    values: dict[str, Any] = {
+        "start_date": audit.start_date.isoformat(),
+        "end_date": audit.end_date.isoformat(),
+        "lead_id": str(audit.lead.user_id) if audit.lead else "",
+    }
+    by_role = {TeamRole.AUDITOR: "member_ids", TeamRole.TECHNICAL_EXPERT: "expert_ids"}
+    lists: dict[str, list[str]] = {n: [] for n in TEAM_LISTS}
+    for member in audit.team:
+        if member.role != TeamRole.LEAD:
+            lists[by_role.get(member.role, "observer_ids")].append(str(member.user_id))
+    lists["site_ids"] = [str(s.id) for s in audit.sites]
+    return values, lists
+
+
+@bp.route("/audits/<uuid:audit_id>/replan", methods=["GET", "POST"])
+@requires(Action.PLAN_AUDITS)
+def replan(audit_id: uuid.UUID):  # type: ignore[no-untyped-def]
+    """Change a planned audit's dates, sites and team; the team's laptops get the change."""
+    audit = visible(Audit, audit_id, Action.VIEW_AUDIT)
+    values, lists = _team_values(audit)
+    errors: dict[str, str] = {}
+    problems: list[Any] = []
+    may_override = can(g.user, Action.OVERRIDE_TEAM_CHECKS)
+    if request.method == "POST":
+        values = {n: request.form.get(n, "") for n in REPLAN_FIELDS}
+        lists = {n: request.form.getlist(n) for n in (*TEAM_LISTS, "site_ids")}
+        plan = PlanInput(**values, **{n: lists[n] for n in TEAM_LISTS})
+        try:
+            changed = change_plan(
+                server_work(), audit, plan, site_ids=lists["site_ids"], may_override=may_override
+            )
+        except FieldError as exc:
+            db_session().rollback()
+            errors[exc.field] = exc.message
+            problems = exc.problems if isinstance(exc, TeamBlocked) else []
+            audit = visible(Audit, audit_id, Action.VIEW_AUDIT)
+        else:
+            db_session().commit()
+            flash(
+                "Changed: " + ", ".join(changed) + ". The team's laptops get it at their next sync."
+                if changed
+                else "Nothing changed."
+            )
+            return redirect(url_for("planning.audit", audit_id=audit_id))
+    html = render_template(
+        "cb/audit_replan_form.html",
+        audit=audit,
+        values=values,
+        lists={k: set(v) for k, v in lists.items()},
+        errors=errors,
+        problems=problems,
+        may_override=may_override,
+        auditors=_auditors(),
+        scope_sites=sites_in_scope(audit.certifications) or list(audit.sites),
+    )
+    return html, 422 if errors else 200

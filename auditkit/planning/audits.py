@@ -80,7 +80,7 @@ class PlanInput:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def _date(raw: str, name: str) -> date:
+def parse_date(raw: str, name: str) -> date:
     try:
         return date.fromisoformat(raw.strip())
     except ValueError:
@@ -104,7 +104,7 @@ def chosen_certifications(org: Organisation, ids: Sequence[str]) -> list[Certifi
     return [own[i] for i in dict.fromkeys(ids)]
 
 
-def _team(session: Any, plan: PlanInput) -> list[tuple[User, TeamRole]]:
+def resolve_team(session: Any, plan: PlanInput) -> list[tuple[User, TeamRole]]:
     if not plan.lead_id:
         raise PlanError("lead", "Name the lead auditor.")
     wanted: list[tuple[str, TeamRole, str]] = [(plan.lead_id, TeamRole.LEAD, "lead")]
@@ -161,8 +161,8 @@ def plan_audit(
         raise PlanError("certifications", "This client is archived: restore it first.")
     kind = _type(plan.audit_type)
     certifications = chosen_certifications(org, plan.certification_ids)
-    start = _date(plan.start_date, "start_date")
-    end = _date(plan.end_date, "end_date")
+    start = parse_date(plan.start_date, "start_date")
+    end = parse_date(plan.end_date, "end_date")
     if end < start:
         raise PlanError("end_date", "The last day comes on or after the first day.")
     if (end - start).days >= MAX_SPAN_DAYS:
@@ -195,7 +195,7 @@ def plan_audit(
         days = proposal.days
     else:
         raise PlanError("planned_days", f"Give the planned days: {proposal.error}.")
-    team = _team(work.session, plan)
+    team = resolve_team(work.session, plan)
     auditors = sum(1 for _, role in team if role in (TeamRole.LEAD, TeamRole.AUDITOR))
     calendar_days = (end - start).days + 1
     if days > auditors * calendar_days:

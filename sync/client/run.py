@@ -46,6 +46,7 @@ from sync.client.http import (
     network_error,
     where,
 )
+from sync.client.removal import remove_audits_off_team
 
 Progress = Callable[[str, int, int], None]  # phase, done, total
 # Photos sent at once: on a fast link the server's fsyncs and each request's round trip
@@ -67,6 +68,7 @@ class Summary:
     blobs_uploaded: int = 0
     bytes_uploaded: int = 0
     pulled: int = 0
+    removed_audits: int = 0  # audits this auditor is no longer on, removed here
     photos_downloaded: int = 0
     bytes_downloaded: int = 0
     photos_damaged: int = 0  # teammates' photos that arrived damaged twice: next run
@@ -306,6 +308,9 @@ class SyncRun:
             with self.sessions.begin() as session:  # the page and its cursor commit together
                 self.summary.pulled += PullApplier(session).page(answer)
                 _state(session).cursor = answer["cursor"]
+                if not answer["more"] and "audit_ids" in answer:
+                    removed = remove_audits_off_team(session, answer["audit_ids"], self.photos)
+                    self.summary.removed_audits += len(removed)
             self.progress("pull", self.summary.pulled, self.summary.pulled)
             if not answer["more"]:
                 return
