@@ -71,6 +71,10 @@ class Audit(Base, Timestamps):
     # The audit plan per day, site and auditor (auditkit.planning.schedule), sorted by time:
     # [{"day", "start", "end", "site_id", "auditor_id", "activity", "remote"}].
     schedule: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")
+    # Laptop: the open nonconformities of earlier audits of its certifications, as the server
+    # sent them (auditkit.planning.carry_over), to verify on site. The server works them out
+    # when the audit is pulled and leaves this empty.
+    carried_over: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")
 
     organisation: Mapped[Organisation] = relationship(back_populates="audits")
     sites: Mapped[list[Site]] = relationship(secondary=audit_sites, order_by="Site.name")

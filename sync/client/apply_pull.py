@@ -145,6 +145,8 @@ class PullApplier:
             setattr(audit, name, h[name])
         audit.planned_days = Decimal(h["planned_days"]) if h["planned_days"] else None
         audit.vca_level = h.get("vca_level")
+        audit.schedule = h.get("schedule") or []
+        audit.carried_over = h.get("carried_over") or []
         s.add(audit)
         s.flush()
         s.execute(delete(audit_sites).where(audit_sites.c.audit_id == audit_id))

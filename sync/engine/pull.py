@@ -6,7 +6,7 @@ import uuid
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from auditkit.access import syncable_audit_ids
 from auditkit.models import (
@@ -24,6 +24,7 @@ from auditkit.models import (
     SyncChange,
     User,
 )
+from auditkit.planning.carry_over import open_nonconformities
 from sync import protocol, schema
 from sync.engine import rows
 
@@ -125,6 +126,10 @@ def audit_header(audit: Audit, known_checklists: set[str]) -> dict[str, Any]:
             for s in org.sites
         ],
         "audit_site_ids": [str(s.id) for s in audit.sites],
+        # The plan per day, site and auditor, and the open nonconformities of earlier audits
+        # of the same certifications, for the team to verify on site.
+        "schedule": audit.schedule,
+        "carried_over": open_nonconformities(object_session(audit), audit),
         "contacts": [
             {
                 "id": str(c.id),
