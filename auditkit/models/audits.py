@@ -66,7 +66,8 @@ class Audit(Base, Timestamps):
     # VCA: the level the contractor applies for ("star1", "star2", "petro"); None otherwise.
     vca_level: Mapped[str | None] = mapped_column(String(20))
     # How the plan was worked out (auditkit.planning.audits): the audit time's steps and the
-    # site sample with its random draw's seed. Kept on the server; laptops leave it empty.
+    # site sample with its random draw's seed, the clauses to cover. Laptops keep only the
+    # clauses to cover, as the server sent them.
     plan_working: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
     # The audit plan per day, site and auditor (auditkit.planning.schedule), sorted by time:
     # [{"day", "start", "end", "site_id", "auditor_id", "activity", "remote"}].

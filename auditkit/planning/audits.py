@@ -37,6 +37,7 @@ from auditkit.models import (
     User,
 )
 from auditkit.planning.audit_sites import choose_sites
+from auditkit.planning.clause_sample import clauses_to_cover
 from auditkit.planning.pinning import pin_checklists
 from auditkit.planning.proposal import proposed_time
 from auditkit.planning.team import check_team, override_record
@@ -235,6 +236,7 @@ def plan_audit(
     work.session.add(audit)
     work.session.flush()
     pin_checklists(work.session, audit, [SCHEMES[c.scheme].checklist_id for c in certifications])
+    audit.plan_working = {**audit.plan_working, "clauses": clauses_to_cover(audit, certifications)}
     work.event(
         "audit.plan",
         audit_id=audit.id,

@@ -147,6 +147,7 @@ class PullApplier:
         audit.vca_level = h.get("vca_level")
         audit.schedule = h.get("schedule") or []
         audit.carried_over = h.get("carried_over") or []
+        audit.plan_working = {"clauses": h.get("clauses_to_cover") or {}}
         s.add(audit)
         s.flush()
         s.execute(delete(audit_sites).where(audit_sites.c.audit_id == audit_id))

@@ -130,6 +130,9 @@ def audit_header(audit: Audit, known_checklists: set[str]) -> dict[str, Any]:
         # of the same certifications, for the team to verify on site.
         "schedule": audit.schedule,
         "carried_over": open_nonconformities(object_session(audit), audit),
+        "clauses_to_cover": {
+            k: v for k, v in audit.plan_working.get("clauses", {}).items() if k in ("whole", "keys")
+        },
         "contacts": [
             {
                 "id": str(c.id),
