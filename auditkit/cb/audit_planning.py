@@ -68,6 +68,7 @@ def new(organisation_id: uuid.UUID):  # type: ignore[no-untyped-def]
         ][:1]
     errors: dict[str, str] = {}
     problems: list[Any] = []
+    team_advice = ""
     may_override = can(g.user, Action.OVERRIDE_TEAM_CHECKS)
     if request.method == "POST":
         plan = PlanInput(**values, **lists)
@@ -77,6 +78,7 @@ def new(organisation_id: uuid.UUID):  # type: ignore[no-untyped-def]
             db_session().rollback()
             errors[exc.field] = exc.message
             problems = exc.problems if isinstance(exc, TeamBlocked) else []
+            team_advice = exc.advice if isinstance(exc, TeamBlocked) else ""
             org = visible(Organisation, organisation_id, Action.VIEW_ORGANISATION)
         else:
             db_session().commit()
@@ -98,6 +100,7 @@ def new(organisation_id: uuid.UUID):  # type: ignore[no-untyped-def]
         auditors=_auditors(),
         proposals=proposals,
         problems=problems,
+        team_advice=team_advice,
         may_override=may_override,
         integration_levels=list(load_tables().integration_levels),
     )
@@ -188,6 +191,7 @@ def replan(audit_id: uuid.UUID):  # type: ignore[no-untyped-def]
     values, lists = _team_values(audit)
     errors: dict[str, str] = {}
     problems: list[Any] = []
+    team_advice = ""
     may_override = can(g.user, Action.OVERRIDE_TEAM_CHECKS)
     if request.method == "POST":
         values = {n: request.form.get(n, "") for n in REPLAN_FIELDS}
@@ -201,6 +205,7 @@ def replan(audit_id: uuid.UUID):  # type: ignore[no-untyped-def]
             db_session().rollback()
             errors[exc.field] = exc.message
             problems = exc.problems if isinstance(exc, TeamBlocked) else []
+            team_advice = exc.advice if isinstance(exc, TeamBlocked) else ""
             audit = visible(Audit, audit_id, Action.VIEW_AUDIT)
         else:
             db_session().commit()
@@ -217,6 +222,7 @@ def replan(audit_id: uuid.UUID):  # type: ignore[no-untyped-def]
         lists={k: set(v) for k, v in lists.items()},
         errors=errors,
         problems=problems,
+        team_advice=team_advice,
         may_override=may_override,
         auditors=_auditors(),
         scope_sites=sites_in_scope(audit.certifications) or list(audit.sites),

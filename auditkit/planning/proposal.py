@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from auditkit.certifications.schemes import SCHEMES, display_name
+from auditkit.labels import AUDIT_TYPE_LABELS
 from auditkit.models import AuditType, Certification
 from auditkit.planning.audit_sites import SAMPLE_KIND
-from auditkit.planning.audit_time import StandardInput, audit_time
+from auditkit.planning.audit_time import StandardInput, audit_time, format_days
 from auditkit.planning.time_tables import PlanningError
 
 
@@ -46,4 +47,7 @@ def proposed_time(
         AuditType.SURVEILLANCE: found.surveillance_days,
         AuditType.RECERTIFICATION: found.recertification_days,
     }[kind]
-    return TimeProposal(days, (*found.working, f"{kind.value}: {days.normalize():f} days"))
+    label = AUDIT_TYPE_LABELS[kind].lower()
+    return TimeProposal(
+        days, (*found.working, f"planned for the {label}: {format_days(days)} days")
+    )

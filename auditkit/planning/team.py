@@ -193,9 +193,10 @@ def _ties(
 class TeamBlocked(FieldError):
     """The team checks found problems; each says who and why (auditkit.planning.team)."""
 
-    def __init__(self, problems: Sequence[TeamProblem], message: str) -> None:
+    def __init__(self, problems: Sequence[TeamProblem], message: str, advice: str = "") -> None:
         super().__init__("team", message)
         self.problems = list(problems)
+        self.advice = advice  # what to do about it, for a page that lists the problems
 
 
 def override_record(
@@ -211,9 +212,10 @@ def override_record(
             if may_override
             else " Change the team, or ask an administrator to override with a reason."
         )
-        raise TeamBlocked(problems, f"The team cannot be assigned: {listed}{ask}")
+        raise TeamBlocked(problems, f"The team cannot be assigned: {listed}{ask}", ask.strip())
     if not may_override:
-        raise TeamBlocked(problems, "Only an administrator may override the team checks.")
+        only = "Only an administrator may override the team checks."
+        raise TeamBlocked(problems, only, only)
     if len(reason) > 2000:
         raise FieldError("override_reason", "Keep the reason under 2000 characters.")
     return {

@@ -8,6 +8,9 @@ failing test) instead of silent data loss. Templates ask `x is defined` where a 
 
 from __future__ import annotations
 
+from decimal import Decimal
+from typing import Any
+
 from flask import Flask
 from jinja2 import StrictUndefined
 
@@ -22,9 +25,19 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["content_locked"] = lambda audit: workflow.content_locked(audit.status)
     app.jinja_env.globals["status_label"] = workflow.status_label
     app.jinja_env.globals["plan_open"] = workflow.plan_open
+    app.jinja_env.filters["days"] = days
     app.jinja_env.globals["can_move"] = _can_move
 
 
 def _can_move(audit, move_name: str) -> bool:  # type: ignore[no-untyped-def]
     """Whether the workflow allows this move from the audit's status (who may: auditkit.access)."""
     return audit.status in workflow.MOVES[move_name].sources
+
+
+def days(value: Any) -> str:
+    """Auditor-days as a planner writes them: 1, 1.5, 10 ("1 day", never "1.0" or "1E+1")."""
+    if value is None:
+        return "–"
+    number = Decimal(str(value))
+    text = f"{number.quantize(Decimal('0.1')).normalize():f}"
+    return f"{text} day" if number == 1 else f"{text} days"

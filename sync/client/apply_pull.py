@@ -79,7 +79,8 @@ class PullApplier:
     def page(self, body: dict[str, Any]) -> int:
         for header in body.get("audits", []):
             self.audit(header)
-        applied = self.changes(body.get("changes", []))
+        # An audit that arrives in full counts as received, as its rows do.
+        applied = len(body.get("audits", [])) + self.changes(body.get("changes", []))
         if not body.get("more"):
             for audit_id, version in body.get("content_versions", {}).items():
                 audit = self.session.get(Audit, uuid.UUID(audit_id))

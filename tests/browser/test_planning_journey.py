@@ -281,7 +281,8 @@ def fill_the_plan(  # type: ignore[no-untyped-def]
     served = form.get_by_role("group", name=re.compile("^Certifications this audit serves"))
     expect(served.get_by_role("checkbox", name=re.compile("^ISO 9001:2015"))).to_be_checked()
     # What the tables give for this type, shown beside it (a stage 1 of 4 days: 1 day).
-    kind_radio = form.get_by_role("radio", name=f"{kind} · the tables give {days} days")
+    unit = "day" if days == "1" else "days"
+    kind_radio = form.get_by_role("radio", name=f"{kind} · the tables give {days} {unit}")
     expect(kind_radio).to_be_visible()
     kind_radio.check()
     form.get_by_label("First day").fill(start.isoformat())
@@ -303,7 +304,8 @@ def check_the_audit_page(  # type: ignore[no-untyped-def]
 ) -> None:
     heading = page.get_by_role("heading", level=1)
     expect(heading).to_have_text(re.compile(rf"^{kind} audit\s+{number}$"))
-    expect(facts(page, "Audit time")).to_have_text(re.compile(rf"^{days}(\.0)? auditor-days$"))
+    unit = "day" if days == "1" else "days"
+    expect(facts(page, "Audit time")).to_have_text(f"{days} {unit} (auditor-days)")
     expect(facts(page, "Serves")).to_have_text(re.compile(r"^ISO 9001:2015"))
     expect(page.locator("#team-list tbody tr td")).to_have_text(
         [people.lead.full_name, "Lead auditor", people.second.full_name, "Auditor"]
@@ -314,13 +316,13 @@ def check_the_audit_page(  # type: ignore[no-untyped-def]
     expect(sites).to_have_text(re.compile(r"^[^;]+; [^;]+; [^;]+$"))
     working = page.locator("#plan-working")
     working.get_by_text("How the plan was worked out").click()
-    # Each part of the working is a heading and the list after it (the lists have no ids).
+    # Each part of the working is a heading and its list.
     expect(working.get_by_role("heading", name="Audit time")).to_be_visible()
-    time_steps = working.locator('h3:text-is("Audit time") + ol.working')
+    time_steps = working.locator("#working-audit-time")
     expect(time_steps).to_contain_text("40 effective personnel → band 26–45 → 4.0 days")
-    expect(time_steps).to_contain_text(f"{days} days")
+    expect(time_steps).to_contain_text(re.compile(rf"planned for the stage \d: {days}(\.0)? days"))
     expect(working.get_by_role("heading", name="Sites")).to_be_visible()
-    site_steps = working.locator('h3:text-is("Sites") + ol.working')
+    site_steps = working.locator("#working-sites")
     expect(site_steps).to_contain_text("3 sites other than the central function (n = 3)")
     expect(site_steps).to_contain_text("initial: √n = √3, rounded up → 2 sites")
     expect(site_steps).to_contain_text("sites visited including the central function: 2 + 1 = 3")
@@ -385,7 +387,7 @@ def check_the_programme_shows_both_planned(page, dates: Dates) -> None:  # type:
 # ---- the lead's laptop ----
 
 
-def laptop_syncs_and_lists_both(page, url: str, people: People, dates: Dates) -> None:  # type: ignore[no-untyped-def]
+def laptop_syncs_and_lists_both(page, url: str, people: People, dates: Dates, numbers) -> None:  # type: ignore[no-untyped-def]
     page.goto(url + "/")
     expect(page.get_by_role("heading", name="My audits")).to_be_visible()
     expect(page.get_by_text(f"Auditor: {people.lead.full_name}")).to_be_visible()
@@ -396,16 +398,23 @@ def laptop_syncs_and_lists_both(page, url: str, people: People, dates: Dates) ->
     page.get_by_role("button", name="Sync now").click()
     # The panel polls itself while the sync runs, then shows how it went.
     expect(page.locator("#sync-result")).to_contain_text("Finished at")
+    # The two audits arrived in full, and they count as received.
+    expect(page.locator("#sync-result")).to_contain_text("received 2 changes")
     expect(page.locator("#sync-last")).to_contain_text("everything sent and received")
     shot(page, "planning-08-laptop-synced")
     page.get_by_role("link", name="My audits").click()
     rows = page.locator("#audit-list tbody tr")
     expect(rows).to_have_count(2)
-    for kind, when in (
-        ("Stage 1", dates.stage1.isoformat()),
-        ("Stage 2", f"{dates.stage2_start.isoformat()} – {dates.stage2_end.isoformat()}"),
+    for kind, number, when in (
+        ("Stage 1", numbers[0], dates.stage1.isoformat()),
+        (
+            "Stage 2",
+            numbers[1],
+            f"{dates.stage2_start.isoformat()} – {dates.stage2_end.isoformat()}",
+        ),
     ):
-        row = rows.filter(has=page.locator("td", has_text=re.compile(f"^{kind}$")))
+        # The type cell carries the audit's number too, which tells two audits apart.
+        row = rows.filter(has=page.locator("td", has_text=f"{kind} {number}"))
         expect(row.locator("td")).to_contain_text([CLIENT, kind, when, "ISO 9001:2015", "planned"])
         expect(row.get_by_role("link", name=CLIENT)).to_be_visible()
     shot(page, "planning-09-laptop-my-audits")
@@ -428,4 +437,6 @@ def test_a_planner_plans_stage_1_and_2_and_the_lead_s_laptop_pulls_both(  # type
     plan_stage_2(page, client_url, dates, people, stage2_number)
     check_the_programme_shows_both_planned(page, dates)
 
-    laptop_syncs_and_lists_both(laptop_page, laptop.url, people, dates)
+    laptop_syncs_and_lists_both(
+        laptop_page, laptop.url, people, dates, (stage1_number, stage2_number)
+    )
