@@ -27,6 +27,12 @@ EXPECTED: dict[tuple[str, str], tuple[int, ...]] = {
     ("planning.dashboard", "GET"): (302, 200, 200, 200, 200, 200, 200, 200),
     ("planning.audit", "GET"): (302, 200, 200, 200, 200, 200, 200, 404),
     ("planning.organisation", "GET"): (302, 200, 200, 200, 200, 200, 200, 404),
+    ("reports.pdf", "GET"): (302, 200, 200, 200, 200, 200, 200, 404),
+    # the reviewer's view: reviewers and admins on no team of the audit; its photos: whoever
+    # may see the audit
+    ("evidence.review_view", "GET"): (302, 200, 403, 200, 403, 403, 403, 404),
+    ("evidence.photo", "GET"): (302, 200, 200, 200, 200, 200, 200, 404),
+    ("evidence.thumbnail", "GET"): (302, 200, 200, 200, 200, 200, 200, 404),
     ("review.accept", "POST"): (302, 409, 403, 409, 403, 403, 403, 404),
     ("review.return_to_team", "POST"): (302, 422, 403, 422, 403, 403, 403, 404),
     ("imports.form", "GET"): (302, 200, 200, 403, 403, 403, 403, 403),

@@ -55,9 +55,11 @@ def _register_blueprints(app: Flask) -> None:
         auth,
         certifications,
         clients,
+        evidence,
         imports,
         planning,
         programme,
+        reports,
         review,
     )
     from sync.server import init_app as init_sync_api
@@ -66,6 +68,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth.bp)
     app.register_blueprint(planning.bp)
     app.register_blueprint(review.bp)
+    app.register_blueprint(reports.bp)
     app.register_blueprint(imports.bp)
     app.register_blueprint(accounts.bp)
     app.register_blueprint(clients.bp)
@@ -73,4 +76,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(audit_planning.bp)
     app.register_blueprint(auditors.bp)
     app.register_blueprint(programme.bp)
+    app.register_blueprint(evidence.bp)
     init_sync_api(app)
