@@ -59,6 +59,7 @@ from auditkit.models import (
     TeamRole,
     User,
     UserRole,
+    utcnow,
 )
 from auditkit.photos import normalize
 from auditkit.photostore import PhotoStore
@@ -204,6 +205,7 @@ def certification(
 ) -> Certification:
     """A certification of `organisation` (a new client by default) with all its sites in scope."""
     org = organisation or _organisation(session)
+    fields.setdefault("reviewed_at", utcnow())  # the application review is done
     row = Certification(
         organisation=org,
         scheme=scheme,

@@ -127,13 +127,17 @@ def test_a_multi_site_sample_keeps_the_central_function_and_records_its_draw(fac
         chosen_site_ids=chosen,
         end_date="2027-03-19",
     )
+    # A stage 1 visits the sites the planner chose: the sample starts at stage 2.
+    stage1 = plan_audit(_work(factory), org, replace(plan, chosen_site_ids=[str(central.id)]))
+    assert stage1.sites == [central] and stage1.plan_working["sample"]["sampled"] is False
+    plan = replace(plan, audit_type="stage2")
     audit = plan_audit(_work(factory), org, plan, seed=42)
     # Initial audit, n = 12: sqrt(12) = 3.46 -> 4 sampled sites, plus the central function.
     assert len(audit.sites) == 5 and central in audit.sites
     sample = audit.plan_working["sample"]
     assert sample["seed"] == 42 and sample["chosen"] == chosen
     assert len(sample["random"]) == 2 and set(sample["random"]).isdisjoint(chosen)
-    again = plan_audit(_work(factory), org, replace(plan, audit_type="stage2"), seed=42)
+    again = plan_audit(_work(factory), org, plan, seed=42)
     assert again.plan_working["sample"]["random"] == sample["random"]  # the draw repeats
 
 
@@ -198,3 +202,11 @@ def test_a_planner_plans_in_the_ui_and_the_lead_s_laptop_pulls_it(cb_app, factor
     numbers = [a["number"] for a in pulled.get_json()["audits"]]
     assert numbers == ["A2027-0001"]
     assert re.search(r"Stage 1", client.get(f"/organisations/{org.id}").get_data(as_text=True))
+
+
+def test_an_initial_audit_waits_for_the_application_review(factory) -> None:  # type: ignore[no-untyped-def]
+    lead = factory.qualified_auditor()
+    cert = factory.certification(reviewed_at=None)
+    with pytest.raises(FieldError, match="record the application review first") as refused:
+        plan_audit(_work(factory), cert.organisation, _plan([cert], lead))
+    assert refused.value.field == "certifications"

@@ -148,7 +148,7 @@ def test_the_39_iaf_sector_codes() -> None:
 
 def test_the_application_review_needs_every_check(factory):  # type: ignore[no-untyped-def]
     reviewer = factory.user(Role.PLANNER)
-    row = factory.certification()
+    row = factory.certification(reviewed_at=None)
     with pytest.raises(CertificationError, match="Confirm each check"):
         record_application_review(_work(factory.session), row, reviewer, ["scope"], "")
     assert row.reviewed_at is None

@@ -13,8 +13,9 @@ from auditkit.models import AuditType, Certification
 from auditkit.planning.sampling import draw_sample, sample_size
 from auditkit.planning.time_tables import PlanningError
 
+# A stage 1 visits the sites the planner chooses (often the central function alone): the
+# MD 1 sample applies from stage 2 on.
 SAMPLE_KIND = {
-    AuditType.STAGE1: "initial",
     AuditType.STAGE2: "initial",
     AuditType.SURVEILLANCE: "surveillance",
     AuditType.RECERTIFICATION: "recertification",

@@ -169,6 +169,12 @@ def plan_audit(
     if (end - start).days >= MAX_SPAN_DAYS:
         raise PlanError("end_date", f"An audit spans at most {MAX_SPAN_DAYS} days.")
     for cert in certifications:
+        if kind in (AuditType.STAGE1, AuditType.STAGE2) and cert.reviewed_at is None:
+            raise PlanError(
+                "certifications",
+                f"The application for {display_name(cert.scheme, cert.vca_level)} is not "
+                "reviewed yet: record the application review first (ISO/IEC 17021-1 9.1.2).",
+            )
         if kind in (AuditType.SURVEILLANCE, AuditType.RECERTIFICATION) and not cert.cycles:
             raise PlanError(
                 "audit_type",
@@ -222,7 +228,8 @@ def plan_audit(
         start_date=start,
         end_date=end,
         objectives=_text(plan.objectives, "objectives", 5000) or default_objectives(kind),
-        scope=_text(plan.scope, "scope", 5000) or "\n".join(c.scope for c in certifications),
+        scope=_text(plan.scope, "scope", 5000)
+        or "\n".join(dict.fromkeys(c.scope for c in certifications)),
         criteria=_text(plan.criteria, "criteria", 5000) or default_criteria(certifications),
         planned_days=days,
         remote_use=_text(plan.remote_use, "remote_use", 2000),

@@ -10,9 +10,11 @@ from decimal import Decimal
 from auditkit.certifications.schemes import SCHEMES, display_name
 from auditkit.labels import AUDIT_TYPE_LABELS
 from auditkit.models import AuditType, Certification
-from auditkit.planning.audit_sites import SAMPLE_KIND
 from auditkit.planning.audit_time import StandardInput, audit_time, format_days
 from auditkit.planning.time_tables import PlanningError
+
+# The audit types the tables give a time for.
+TIMED = (AuditType.STAGE1, AuditType.STAGE2, AuditType.SURVEILLANCE, AuditType.RECERTIFICATION)
 
 
 @dataclass(frozen=True)
@@ -28,7 +30,7 @@ def proposed_time(
     certifications: Sequence[Certification], kind: AuditType, integration: str = "none"
 ) -> TimeProposal:
     """The days of this audit type for these certifications (MD 5, 27006, MD 11)."""
-    if kind not in SAMPLE_KIND:
+    if kind not in TIMED:
         return TimeProposal(None, (), "a special or follow-up audit takes the time it needs")
     inputs = []
     for cert in certifications:
