@@ -7,7 +7,7 @@ import uuid
 from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
-from auditkit.models import Audit, AuditTeamMember, Organisation
+from auditkit.models import Audit, AuditTeamMember, Organisation, User
 
 
 def audits_for_user(user_id: uuid.UUID) -> Select[tuple[Audit]]:
@@ -22,14 +22,17 @@ def audits_for_user(user_id: uuid.UUID) -> Select[tuple[Audit]]:
 
 
 def all_audits() -> Select[tuple[Audit]]:
+    """Every audit, newest first. Both keys descend, so one index on (start_date, id) read
+    backwards gives this order (and audits_for_user's read forwards)."""
     return (
         select(Audit)
         .options(
             selectinload(Audit.organisation),
             selectinload(Audit.checklists),
-            selectinload(Audit.team),
+            # a list names each member, never their roles: no query for those
+            selectinload(Audit.team).joinedload(AuditTeamMember.user).lazyload(User.roles),
         )
-        .order_by(Audit.start_date.desc(), Audit.id)
+        .order_by(Audit.start_date.desc(), Audit.id.desc())
     )
 
 

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, g, render_template
+from flask import Blueprint, g, render_template, request
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from auditkit import access
 from auditkit.access import Action
 from auditkit.cb.auth import requires, visible
 from auditkit.cb.sync_activity import sync_activity
-from auditkit.models import Audit, Organisation
+from auditkit.models import Audit, AuditStatus, AuditTeamMember, Organisation
+from auditkit.pagination import paginate
 from auditkit.web.database import db_session
 
 bp = Blueprint("planning", __name__)
@@ -19,19 +22,59 @@ bp = Blueprint("planning", __name__)
 @bp.get("/")
 @requires(Action.VIEW_DASHBOARD)
 def dashboard():  # type: ignore[no-untyped-def]
-    """The audits and clients this person may see, newest audits first."""
+    """The audits and clients this person may see, a page of each: audits newest first
+    (?audits_page=, ?status= filters them), clients by name (?clients_page=, ?q= searches
+    their names)."""
     session = db_session()
-    audits = session.scalars(access.visible_audits(g.user)).all()
-    organisations = session.scalars(access.visible_organisations(g.user)).all()
-    return render_template("cb/dashboard.html", audits=audits, organisations=organisations)
+    status = _status_filter(request.args.get("status"))
+    audits_query = access.visible_audits(g.user)
+    if status is not None:
+        audits_query = audits_query.where(Audit.status == status)
+    search = request.args.get("q", "").strip()[:200]
+    clients_query = access.visible_organisations(g.user)
+    if search:
+        clients_query = clients_query.where(Organisation.name.icontains(search, autoescape=True))
+    return render_template(
+        "cb/dashboard.html",
+        audits=paginate(session, audits_query, request.args.get("audits_page")),
+        organisations=paginate(session, clients_query, request.args.get("clients_page")),
+        status=status,
+        statuses=list(AuditStatus),
+        search=search,
+    )
+
+
+def _status_filter(raw: str | None) -> AuditStatus | None:
+    """The audit status asked for, or None (all) for none or an unknown one."""
+    try:
+        return AuditStatus(raw) if raw else None
+    except ValueError:
+        return None
 
 
 @bp.get("/organisations/<uuid:organisation_id>")
 @requires(Action.VIEW_DASHBOARD)
 def organisation(organisation_id: uuid.UUID):  # type: ignore[no-untyped-def]
-    """One client: sites, contacts and the audits this person may see."""
+    """One client: sites, contacts and the audits this person may see, newest first, a page
+    at a time (?audits_page=)."""
+    preloaded = None
+    if not access.is_staff(g.user):
+        # The policy asks whether an auditor is on the team of any of the client's audits,
+        # reading each audit's team: load them in two queries, not one per audit (and keep
+        # them referenced, or the session's weak identity map lets them go).
+        preloaded = db_session().scalar(
+            select(Organisation)
+            .where(Organisation.id == organisation_id)
+            .options(
+                selectinload(Organisation.audits)
+                .selectinload(Audit.team)
+                .lazyload(AuditTeamMember.user)  # only their ids are asked
+            )
+        )
     org = visible(Organisation, organisation_id, Action.VIEW_ORGANISATION)
-    audits = [a for a in org.audits if access.can(g.user, Action.VIEW_AUDIT, a)]
+    del preloaded
+    query = access.visible_audits(g.user).where(Audit.organisation_id == org.id)
+    audits = paginate(db_session(), query, request.args.get("audits_page"))
     return render_template("cb/organisation.html", organisation=org, audits=audits)
 
 
