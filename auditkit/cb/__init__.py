@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -44,6 +45,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     security.init_app(app)
     errors.init_app(app, "cb/error.html")
     _register_blueprints(app)
+    if not app.testing and os.environ.get("AUDITKIT_GC_FREEZE", "1") == "1":
+        # What the app holds from here on lives as long as the worker: keep the collector
+        # from walking it on every collection (it made the slowest page views twice as
+        # slow; bench/bench_planning.py). Gunicorn forks after this, sharing it unwritten.
+        gc.freeze()
     return app
 
 

@@ -7,7 +7,16 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Column, ForeignKey, Numeric, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    Column,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
 from auditkit.models.base import Base, LaptopRecord, Timestamps
@@ -43,6 +52,8 @@ class Audit(Base, Timestamps):
     """One audit of one client: planned on the server, conducted on laptops."""
 
     __tablename__ = "audits"
+    # The lists sort by date (newest first) with the id as the last key.
+    __table_args__ = (Index("ix_audits_start_date_id", "start_date", "id"),)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     number: Mapped[str | None] = mapped_column(String(40), unique=True)
