@@ -10,9 +10,10 @@ The pinned checklists hold their real id, edition, version and hash but a stub f
 text (80 KB a file, 50,000 times, would be 4 GB): no planning page reads that column (it is
 deferred), so the pages are timed as they run.
 
-AUDITKIT_BENCH_GC_FREEZE=1 calls gc.freeze() once the app is warm, as a server may after
-start-up: without it a full collection walks every long-lived object now and then, which is
-most of the gap between median and p95 here.
+The CB app calls gc.freeze() when it starts (outside tests; AUDITKIT_GC_FREEZE=0 turns it
+off, to compare): without it a full collection walks every long-lived object now and then,
+which is most of the gap between median and p95 here. AUDITKIT_BENCH_GC_FREEZE=1 freezes
+once more after the first pages, with the caches warm.
 """
 
 from __future__ import annotations
