@@ -5,14 +5,12 @@ from __future__ import annotations
 import uuid
 
 from flask import Blueprint, g, render_template, request
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from auditkit import access
 from auditkit.access import Action
 from auditkit.cb.auth import requires, visible
 from auditkit.cb.sync_activity import sync_activity
-from auditkit.models import Audit, AuditStatus, AuditTeamMember, Organisation
+from auditkit.models import Audit, AuditStatus, Organisation
 from auditkit.pagination import paginate
 from auditkit.web.database import db_session
 
@@ -57,22 +55,8 @@ def _status_filter(raw: str | None) -> AuditStatus | None:
 def organisation(organisation_id: uuid.UUID):  # type: ignore[no-untyped-def]
     """One client: sites, contacts and the audits this person may see, newest first, a page
     at a time (?audits_page=)."""
-    preloaded = None
-    if not access.is_staff(g.user):
-        # The policy asks whether an auditor is on the team of any of the client's audits,
-        # reading each audit's team: load them in two queries, not one per audit (and keep
-        # them referenced, or the session's weak identity map lets them go).
-        preloaded = db_session().scalar(
-            select(Organisation)
-            .where(Organisation.id == organisation_id)
-            .options(
-                selectinload(Organisation.audits)
-                .selectinload(Audit.team)
-                .lazyload(AuditTeamMember.user)  # only their ids are asked
-            )
-        )
+    # The policy asks one EXISTS query whether an auditor is on a team of this client.
     org = visible(Organisation, organisation_id, Action.VIEW_ORGANISATION)
-    del preloaded
     query = access.visible_audits(g.user).where(Audit.organisation_id == org.id)
     audits = paginate(db_session(), query, request.args.get("audits_page"))
     return render_template("cb/organisation.html", organisation=org, audits=audits)
