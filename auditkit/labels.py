@@ -54,6 +54,7 @@ TEAM_ROLE_LABELS = {
     TeamRole.AUDITOR: "Auditor",
     TeamRole.TECHNICAL_EXPERT: "Technical expert",
     TeamRole.OBSERVER: "Observer",
+    TeamRole.TRAINEE: "Trainee",
 }
 # The answers to the 17021-1 9.4.8.3 statements on the Closing tab and in the report.
 CHOICE_VALUE_LABELS = {

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from auditkit.auditors import answer_objection, declare_tie, record_objection
+from auditkit.field_errors import FieldError
 from auditkit.models import (
     AuditEvent,
     AuditStatus,
@@ -249,3 +250,22 @@ def test_planners_keep_qualifications_in_the_ui_and_the_plan_form_shows_what_blo
     ).get_data(as_text=True)
     assert 'name="override_reason"' in text
     assert re.search(r"Auditors</a>", text)
+
+
+def test_a_trainee_is_on_the_team_but_adds_no_auditor_days(factory) -> None:  # type: ignore[no-untyped-def]
+    from sync.engine.pull import audit_header
+
+    lead, trainee = factory.qualified_auditor(), factory.auditor()  # a trainee holds no ticket
+    cert = factory.certification()
+    org = cert.organisation
+    audit = plan_audit(_work(factory), org, _plan(cert, lead, trainee_ids=[str(trainee.id)]))
+    # 3 days of stage 2 in 2 calendar days need a second auditor: a trainee is not one.
+    with pytest.raises(FieldError, match="do not fit in 2 day"):
+        plan_audit(
+            _work(factory),
+            org,
+            _plan(cert, lead, audit_type="stage2", trainee_ids=[str(trainee.id)]),
+        )
+    assert {m.user_id: m.role for m in audit.team}[trainee.id] == TeamRole.TRAINEE
+    roles = {m["user_id"]: m["role"] for m in audit_header(audit, set())["team"]}
+    assert roles[str(trainee.id)] == "observer"  # laptops know no trainee role

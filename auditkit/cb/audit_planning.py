@@ -41,7 +41,14 @@ TEXT_FIELDS = (
     "language",
     "override_reason",
 )
-LIST_FIELDS = ("certification_ids", "chosen_site_ids", "member_ids", "expert_ids", "observer_ids")
+LIST_FIELDS = (
+    "certification_ids",
+    "chosen_site_ids",
+    "member_ids",
+    "expert_ids",
+    "observer_ids",
+    "trainee_ids",
+)
 
 
 def _auditors() -> list[User]:
@@ -165,7 +172,7 @@ def schedule_rows(audit: Audit) -> list[dict[str, Any]]:
 
 
 REPLAN_FIELDS = ("start_date", "end_date", "lead_id", "override_reason")
-TEAM_LISTS = ("member_ids", "expert_ids", "observer_ids")
+TEAM_LISTS = ("member_ids", "expert_ids", "observer_ids", "trainee_ids")
 
 
 def _team_values(audit: Audit) -> tuple[dict[str, Any], dict[str, list[str]]]:
@@ -174,7 +181,11 @@ def _team_values(audit: Audit) -> tuple[dict[str, Any], dict[str, list[str]]]:
         "end_date": audit.end_date.isoformat(),
         "lead_id": str(audit.lead.user_id) if audit.lead else "",
     }
-    by_role = {TeamRole.AUDITOR: "member_ids", TeamRole.TECHNICAL_EXPERT: "expert_ids"}
+    by_role = {
+        TeamRole.AUDITOR: "member_ids",
+        TeamRole.TECHNICAL_EXPERT: "expert_ids",
+        TeamRole.TRAINEE: "trainee_ids",
+    }
     lists: dict[str, list[str]] = {n: [] for n in TEAM_LISTS}
     for member in audit.team:
         if member.role != TeamRole.LEAD:

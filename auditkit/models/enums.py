@@ -53,6 +53,9 @@ class TeamRole(StrEnum):
     AUDITOR = "auditor"
     TECHNICAL_EXPERT = "technical_expert"
     OBSERVER = "observer"
+    # Learning to audit: on the team, not counted in its auditor-days (laptops show an
+    # observer: see sync.engine.pull.audit_header).
+    TRAINEE = "trainee"
 
 
 class Verdict(StrEnum):

@@ -70,6 +70,7 @@ class PlanInput:
     member_ids: Sequence[str] = ()
     expert_ids: Sequence[str] = ()
     observer_ids: Sequence[str] = ()
+    trainee_ids: Sequence[str] = ()
     planned_days: str = ""
     integration: str = "none"
     objectives: str = ""
@@ -112,6 +113,7 @@ def resolve_team(session: Any, plan: PlanInput) -> list[tuple[User, TeamRole]]:
     wanted += [(i, TeamRole.AUDITOR, "members") for i in plan.member_ids]
     wanted += [(i, TeamRole.TECHNICAL_EXPERT, "experts") for i in plan.expert_ids]
     wanted += [(i, TeamRole.OBSERVER, "observers") for i in plan.observer_ids]
+    wanted += [(i, TeamRole.TRAINEE, "trainees") for i in plan.trainee_ids]
     team: list[tuple[User, TeamRole]] = []
     seen: set[str] = set()
     for raw, role, name in wanted:

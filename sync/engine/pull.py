@@ -22,6 +22,7 @@ from auditkit.models import (
     ReviewComment,
     SampledRecord,
     SyncChange,
+    TeamRole,
     User,
 )
 from auditkit.planning.carry_over import open_nonconformities
@@ -150,7 +151,8 @@ def audit_header(audit: Audit, known_checklists: set[str]) -> dict[str, Any]:
                 "user_id": str(m.user_id),
                 "username": m.user.username,
                 "full_name": m.user.full_name,
-                "role": m.role.value,
+                # Laptops know no trainee role: a trainee works there as an observer does.
+                "role": (TeamRole.OBSERVER if m.role == TeamRole.TRAINEE else m.role).value,
             }
             for m in audit.team
         ],
