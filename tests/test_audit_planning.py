@@ -210,3 +210,32 @@ def test_an_initial_audit_waits_for_the_application_review(factory) -> None:  # 
     with pytest.raises(FieldError, match="record the application review first") as refused:
         plan_audit(_work(factory), cert.organisation, _plan([cert], lead))
     assert refused.value.field == "certifications"
+
+
+def test_days_other_than_the_tables_need_a_reason_and_stop_at_30_percent_less(factory) -> None:  # type: ignore[no-untyped-def]
+    lead, second = factory.qualified_auditor(), factory.qualified_auditor()
+    cert = factory.certification(personnel=300)  # QMS 276-425: 10 days; stage 1 30% = 3
+    org = cert.organisation
+    base = {"member_ids": [str(second.id)], "end_date": "2027-03-19"}
+    with pytest.raises(FieldError) as refused:
+        plan_audit(_work(factory), org, _plan([cert], lead, planned_days="2.5", **base))
+    assert (
+        refused.value.field == "time_reason" and "The tables give 3 days" in refused.value.message
+    )
+    with pytest.raises(FieldError, match="33% less") as refused:
+        plan_audit(
+            _work(factory),
+            org,
+            _plan([cert], lead, planned_days="2", time_reason="Mature system", **base),
+        )
+    assert refused.value.field == "planned_days"
+    audit = plan_audit(
+        _work(factory),
+        org,
+        _plan([cert], lead, planned_days="4", time_reason="Two shifts to visit", **base),
+    )
+    assert audit.planned_days == Decimal("4")
+    assert (
+        "planned 4 days instead of 3 (+33%): Two shifts to visit"
+        in audit.plan_working["audit_time"]
+    )

@@ -33,6 +33,7 @@ TEXT_FIELDS = (
     "end_date",
     "lead_id",
     "planned_days",
+    "time_reason",
     "integration",
     "objectives",
     "scope",

@@ -39,7 +39,7 @@ from auditkit.models import (
 from auditkit.planning.audit_sites import choose_sites
 from auditkit.planning.clause_sample import clauses_to_cover
 from auditkit.planning.pinning import pin_checklists
-from auditkit.planning.proposal import proposed_time
+from auditkit.planning.proposal import adjusted_step, proposed_time
 from auditkit.planning.team import check_team, override_record
 from auditkit.unit_of_work import ServerWork
 
@@ -78,6 +78,7 @@ class PlanInput:
     criteria: str = ""
     remote_use: str = ""
     language: str = "en"
+    time_reason: str = ""  # why the planned days differ from the tables
     override_reason: str = ""  # to assign a team the checks block (a role allowed to)
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -218,10 +219,7 @@ def plan_audit(
     sites, sample = choose_sites(certifications, kind, plan.chosen_site_ids, seed)
     working = list(proposal.working)
     if proposal.days is not None and days != proposal.days:
-        working.append(
-            f"planned {days.normalize():f} days instead of {proposal.days.normalize():f}: "
-            "the planner's figure"
-        )
+        working.append(adjusted_step(proposal.days, days, plan.time_reason))
     vca = next((c for c in certifications if SCHEMES[c.scheme].vca_levels), None)
     audit = Audit(
         number=next_number(work.session, start.year),

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from auditkit.certifications.schemes import SCHEMES, display_name
+from auditkit.field_errors import FieldError
 from auditkit.labels import AUDIT_TYPE_LABELS
 from auditkit.models import AuditType, Certification
 from auditkit.planning.audit_time import StandardInput, audit_time, format_days
@@ -52,4 +53,29 @@ def proposed_time(
     label = AUDIT_TYPE_LABELS[kind].lower()
     return TimeProposal(
         days, (*found.working, f"planned for the {label}: {format_days(days)} days")
+    )
+
+
+def adjusted_step(table: Decimal, days: Decimal, reason: str) -> str:
+    """The working step of a planner's change to the table time: it needs a reason, and a
+    reduction of more than 30% of the table time is refused (IAF MD 5)."""
+    reason = reason.strip()
+    change = (days - table) * 100 / table
+    if not reason:
+        raise FieldError(
+            "time_reason",
+            f"The tables give {table.normalize():f} days: say why this audit takes "
+            f"{days.normalize():f}.",
+        )
+    if len(reason) > 1000:
+        raise FieldError("time_reason", "Keep the reason under 1000 characters.")
+    if change < -30:
+        raise FieldError(
+            "planned_days",
+            f"That is {-change:.0f}% less than the tables give ({table.normalize():f} days); "
+            "reductions stop at 30% (IAF MD 5).",
+        )
+    return (
+        f"planned {days.normalize():f} days instead of {table.normalize():f} "
+        f"({change:+.0f}%): {reason}"
     )
