@@ -310,10 +310,8 @@ def check_the_audit_page(  # type: ignore[no-untyped-def]
     expect(page.locator("#team-list tbody tr td")).to_have_text(
         [people.lead.full_name, "Lead auditor", people.second.full_name, "Auditor"]
     )
-    # MD 1: a central function and 3 other sites; initial sample √3 -> 2, plus the central one.
     sites = facts(page, "Sites")
     expect(sites).to_contain_text(CENTRAL)
-    expect(sites).to_have_text(re.compile(r"^[^;]+; [^;]+; [^;]+$"))
     working = page.locator("#plan-working")
     working.get_by_text("How the plan was worked out").click()
     # Each part of the working is a heading and its list.
@@ -323,6 +321,13 @@ def check_the_audit_page(  # type: ignore[no-untyped-def]
     expect(time_steps).to_contain_text(re.compile(rf"planned for the stage \d: {days}(\.0)? days"))
     expect(working.get_by_role("heading", name="Sites")).to_be_visible()
     site_steps = working.locator("#working-sites")
+    if kind == "Stage 1":
+        # A stage 1 visits the sites the planner chose (none ticked: all four).
+        expect(sites).to_have_text(re.compile(r"^[^;]+; [^;]+; [^;]+; [^;]+$"))
+        expect(site_steps).to_contain_text("every site chosen is visited")
+        return
+    # MD 1 from stage 2: a central function and 3 other sites; √3 -> 2, plus the central one.
+    expect(sites).to_have_text(re.compile(r"^[^;]+; [^;]+; [^;]+$"))
     expect(site_steps).to_contain_text("3 sites other than the central function (n = 3)")
     expect(site_steps).to_contain_text("initial: √n = √3, rounded up → 2 sites")
     expect(site_steps).to_contain_text("sites visited including the central function: 2 + 1 = 3")
