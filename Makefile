@@ -4,6 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 HTMX := auditkit/static/vendor/htmx.min.js
+# What WeasyPrint needs to make the report PDFs (.ci/run installs the same).
+PDF_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 
 .PHONY: setup run test lint bench clean
 
@@ -13,6 +15,7 @@ $(INSTALLED): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test,bench]'
+	@$(PY) -c 'from auditkit.reports.pdf import pdf_available; ok, why = pdf_available(); ok or print("Warning:", why, "On Debian: apt-get install $(PDF_PACKAGES)")'
 	touch $@
 
 node_modules/.package-lock.json: package.json package-lock.json

@@ -12,6 +12,7 @@ from auditkit.cli.db import db
 from auditkit.cli.exchange import export_command, import_command
 from auditkit.cli.log import log
 from auditkit.cli.plan import plan
+from auditkit.cli.report import report
 from auditkit.cli.sync import devices, login, logout, sync_command
 from auditkit.cli.users import users
 
@@ -37,3 +38,4 @@ main.add_command(log)
 main.add_command(blobs)
 main.add_command(users)
 main.add_command(plan)
+main.add_command(report)

@@ -1,0 +1,54 @@
+"""The audit report as a PDF on the CB server, for whoever may see the audit.
+
+The server builds the report from its own data (what the laptops synced) and embeds the photos
+from its blob store; the template and the renderer are the laptop's (auditkit.reports.pdf).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Blueprint, Response, abort, render_template
+
+from auditkit.access import Action
+from auditkit.cb.auth import requires, visible
+from auditkit.checklists.integrate import integrate
+from auditkit.config import cb_identity
+from auditkit.models import Audit
+from auditkit.planning import pinned_checklists
+from auditkit.reports import build_report
+from auditkit.reports import pdf as report_pdf
+from auditkit.web.database import db_session
+from sync.server.blobs import store
+
+bp = Blueprint("reports", __name__, url_prefix="/audits/<uuid:audit_id>")
+
+
+@bp.get("/report.pdf")
+@requires(Action.VIEW_DASHBOARD)
+def pdf(audit_id: uuid.UUID):  # type: ignore[no-untyped-def]
+    """The audit report as a PDF, photos embedded; 503 with the reason where it cannot be made."""
+    audit = visible(Audit, audit_id, Action.VIEW_AUDIT)
+    available, sentence = report_pdf.pdf_available()
+    if not available:
+        abort(503, description=sentence)
+    data = render_report_pdf(audit)
+    name = report_pdf.report_filename(audit.number, audit.id)
+    return Response(
+        data,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+def render_report_pdf(audit: Audit) -> bytes:
+    """The report of `audit` from the server's database and blob store (in a request)."""
+    tree = integrate(pinned_checklists(audit))
+    report = build_report(db_session(), audit.id, cb_identity(), tree=tree)
+    html = render_template(
+        "reports/audit_report.html", report=report, photo_src=report_pdf.photo_url
+    )
+    return report_pdf.render_pdf(html, base_url=None, url_fetcher=report_pdf.PhotoFetcher(store()))
