@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from PIL import ExifTags, Image, ImageCms, UnidentifiedImageError
+from PIL import ExifTags, Image, ImageCms, ImageFile, UnidentifiedImageError
 from PIL.JpegImagePlugin import JpegImageFile
 
 MIB = 1024 * 1024
@@ -153,6 +153,9 @@ def _register_heif() -> None:
 
 def _open(data: bytes, source_format: str, max_pixels: int) -> Image.Image:
     """Open lazily (header only) and refuse declared sizes that would be decompression bombs."""
+    # WeasyPrint, once imported (the PDF report), turns on Pillow's process-wide leniency for
+    # truncated files; a photo of ours must decode whole or be refused as damaged.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     try:
         image = Image.open(io.BytesIO(data), formats=[source_format])
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):

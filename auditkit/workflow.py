@@ -138,6 +138,11 @@ def started(status: AuditStatus) -> bool:
     return status != S.PLANNED
 
 
+# Where an audit held before this server knew of it stands: its report was reviewed and
+# accepted elsewhere (imported history, demo data). Not a move: nobody makes it here.
+HELD_ELSEWHERE = S.ACCEPTED
+
+
 def status_label(status: AuditStatus) -> str:
     return LABELS[status]
 

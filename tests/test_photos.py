@@ -292,3 +292,19 @@ def test_truncated_jpeg_is_refused_as_damaged(twelve_mp_phone_jpeg: bytes, keep:
 def test_rejection_is_a_value_error() -> None:
     assert issubclass(PhotoRejected, ValueError)
     assert NormalizedPhoto.__dataclass_params__.frozen  # type: ignore[attr-defined]
+
+
+def test_truncated_photos_stay_refused_after_weasyprint_is_imported() -> None:
+    """WeasyPrint sets Pillow's LOAD_TRUNCATED_IMAGES on import; our photos must not follow."""
+    import io
+
+    import pytest
+    import weasyprint  # noqa: F401
+    from PIL import Image
+
+    from auditkit.photos import PhotoRejected, normalize
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (800, 600), (200, 30, 30)).save(buffer, "JPEG")
+    with pytest.raises(PhotoRejected, match="damaged"):
+        normalize(buffer.getvalue()[:2000])

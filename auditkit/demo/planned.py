@@ -16,6 +16,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, timedelta
 
+from auditkit import workflow
 from auditkit.demo.clients import DELTA, VANDIJK, sites_by_key
 from auditkit.demo.ids import (
     BRIGHTWATER_STAGE1_ID,
@@ -28,7 +29,6 @@ from auditkit.demo.ids import (
 )
 from auditkit.models import (
     Audit,
-    AuditStatus,
     AuditTeamMember,
     AuditType,
     Certification,
@@ -72,14 +72,19 @@ def _plan(
 
 def _held(work: ServerWork, audit: Audit) -> None:
     """The audit took place before the demo's today and its report was accepted."""
-    audit.status = AuditStatus.ACCEPTED
+    before = audit.status
+    audit.status = workflow.HELD_ELSEWHERE
     audit.status_version += 1
     work.event(
         "audit.status",
         audit_id=audit.id,
         entity="audit",
         entity_id=str(audit.id),
-        detail={"from": "planned", "to": "accepted", "source": "demo: held before today"},
+        detail={
+            "from": before.value,
+            "to": audit.status.value,
+            "source": "demo: held before today",
+        },
     )
 
 
