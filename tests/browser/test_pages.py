@@ -35,7 +35,8 @@ def test_cb_app_sign_in_and_dashboard(page, live_cb) -> None:  # type: ignore[no
     page.fill("#password", DEMO_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page.locator("#audit-list").get_by_text("Brightwater Components").first).to_be_visible()
-    assert page.evaluate("typeof window.htmx") == "object"
+    # htmx is a deferred script: wait for it to have run, as the field app's test does.
+    page.wait_for_function("typeof window.htmx === 'object'")
     page.get_by_role("link", name="Brightwater Components").first.click()
     expect(page.locator("#team-list").get_by_text("Anna de Vries")).to_be_visible()
     assert _hosts(page.requests_seen) == {"127.0.0.1"}
