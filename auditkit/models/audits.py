@@ -106,6 +106,12 @@ class Audit(Base, Timestamps):
     photos: WriteOnlyMapped[Photo] = relationship(passive_deletes=True)
 
     @property
+    def team_in_order(self) -> list[AuditTeamMember]:
+        """The team as people read it: the lead first, then by role, then by name."""
+        rank = {role: i for i, role in enumerate(TeamRole)}
+        return sorted(self.team, key=lambda m: (rank[m.role], m.user.full_name))
+
+    @property
     def lead(self) -> AuditTeamMember | None:
         return next((m for m in self.team if m.role == TeamRole.LEAD), None)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -50,3 +51,18 @@ def landscape_jpeg(path: Path, colour: str, orientation: int | None = None) -> P
 def ready(page) -> None:  # type: ignore[no-untyped-def]
     """Wait until the page is wired for use (htmx and field.js ran), as a person would."""
     page.locator("html[data-ready]").wait_for(state="attached")
+
+
+def wait_until(page, expression: str, timeout_s: float = 30.0) -> None:  # type: ignore[no-untyped-def]
+    """Wait until a script expression is true in the page.
+
+    Playwright's own ``wait_for_function`` polls through ``eval`` inside the page, which our
+    Content-Security-Policy (``script-src 'self'``) refuses whenever the first check is not
+    already true. ``page.evaluate`` runs through the debugging protocol and is not subject to
+    the page's policy, so we poll with it.
+    """
+    deadline = time.monotonic() + timeout_s
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout_s:.0f} s: {expression}")
+        page.wait_for_timeout(100)

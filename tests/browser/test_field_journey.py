@@ -19,6 +19,7 @@ from tests.browser.journey_helpers import (
     landscape_jpeg,
     ready,
     shot,
+    wait_until,
 )
 
 pytestmark = pytest.mark.browser
@@ -133,9 +134,10 @@ def test_auditor_journey_offline(page, live_field, aborted, tmp_path) -> None:  
     expect(figures.first.get_by_label("Caption")).to_have_value(caption)
     expect(figures.first.get_by_role("img")).to_have_attribute("alt", caption)
     figures.last.scroll_into_view_if_needed()
-    page.wait_for_function(
+    wait_until(
+        page,
         "() => [...document.querySelectorAll('.gallery figure.photo img')]"
-        ".every(i => i.complete && i.naturalWidth > 0)"
+        ".every(i => i.complete && i.naturalWidth > 0)",
     )
     sizes = page.evaluate(
         "() => [...document.querySelectorAll('.gallery figure.photo img')]"

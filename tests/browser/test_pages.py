@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from auditkit.demo import DEMO_PASSWORD
+from tests.browser.journey_helpers import wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -21,7 +22,7 @@ def test_field_app_renders_with_local_htmx_and_no_outside_requests(page, live_fi
     assert page.locator("h1").inner_text() == "My audits"
     assert page.locator("#audit-list").get_by_text("Brightwater Components").is_visible()
     # htmx is a deferred script: wait until it has run, as a user waits for the page.
-    page.wait_for_function("typeof window.htmx === 'object'")
+    wait_until(page, "typeof window.htmx === 'object'")
     assert page.evaluate("htmx.version").startswith("2.0.")
     page.get_by_role("link", name="Brightwater Components").click()
     expect(page.get_by_text("Tilburg warehouse").first).to_be_visible()
@@ -36,7 +37,7 @@ def test_cb_app_sign_in_and_dashboard(page, live_cb) -> None:  # type: ignore[no
     page.get_by_role("button", name="Sign in").click()
     expect(page.locator("#audit-list").get_by_text("Brightwater Components").first).to_be_visible()
     # htmx is a deferred script: wait for it to have run, as the field app's test does.
-    page.wait_for_function("typeof window.htmx === 'object'")
+    wait_until(page, "typeof window.htmx === 'object'")
     page.get_by_role("link", name="Brightwater Components").first.click()
     expect(page.locator("#team-list").get_by_text("Anna de Vries")).to_be_visible()
     assert _hosts(page.requests_seen) == {"127.0.0.1"}
