@@ -95,6 +95,7 @@ MUTATION_LABELS = {
     "activity": "Audit time entry",
     "interviewee": "Interviewee",
     "sampled_record": "Sampled record",
+    "query.answer.v1": "Answer to a reviewer's query",
 }
 # Why the server refused a change, by the refusal's code.
 REFUSAL_LABELS = {

@@ -6,8 +6,8 @@ PROTOCOL_VERSION = 1
 SUPPORTED_PROTOCOLS = (1,)
 # The data schema the mutations and pulled rows follow. Raise it when their fields change
 # meaning; the server keeps accepting (upcasting) the older schemas it lists.
-# Schema 2: see sync/schema.py for what changed and how a schema 1 laptop is served.
-SCHEMA_VERSION = 2
+# Schemas 2 and 3: see sync/schema.py for what changed and how older laptops are served.
+SCHEMA_VERSION = 3
 MIN_SCHEMA_VERSION = 1
 
 PROTOCOL_HEADER = "Sync-Protocol"
@@ -76,6 +76,8 @@ CLOSURE_MUTATIONS = (
     "audit.acknowledge.v1",
     "audit.signature_void.v1",
 )
+# The team's answer to a reviewer query (pull entity "review_comment"): outside the content.
+QUERY_MUTATIONS = ("query.answer.v1",)
 ROW_ENTITIES = (
     "answer",
     "finding",
@@ -93,6 +95,8 @@ def pull_entity(
     """The (entity, key) of pull that a mutation changes; None when it changes no row."""
     if name in CLOSURE_MUTATIONS:
         return "closure", audit_id
+    if name in QUERY_MUTATIONS:
+        return "review_comment", entity_id
     kind = name.split(".")[0]
     if kind not in ROW_ENTITIES:
         return None

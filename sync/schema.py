@@ -5,6 +5,12 @@ concern, VCA deviations), the 17021-1 9.4.8.3 statements and the digest version 
 travel with the closure, clause references may carry a detail ("9.2.2 c)"), photos may be
 annotated copies, and the register of audit activities syncs.
 
+Schema 3 (auditkit 0.3): reviewer queries are threads. A review_comment row says what it is
+(`kind`: a query, or the reasons of a return), which checklist item it asks about, the query it
+replies to (`parent_id`) and who closed it; the team answers a query with query.answer.v1.
+A schema 2 laptop reads the rows as before (it ignores the new fields, so it shows replies as
+comments of their own) and never sends an answer.
+
 A laptop one schema behind keeps working: what it pushes is upcast to the current schema
 before it is applied (`upcast`), and what it pulls is cast down to what it can read
 (`downcast_change`): rows it does not know are left out, values it does not know are mapped to

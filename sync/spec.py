@@ -25,6 +25,7 @@ ROWS = {
     "meeting": "MeetingRow",
     "closure": "ClosureRow",
     "activity": "ActivityRow",
+    "review_comment": "ReviewCommentRow",
 }
 PAYLOADS = {
     "response": ("AnswerSetPayload",),
@@ -35,6 +36,7 @@ PAYLOADS = {
     "meeting": ("MeetingSetPayload",),
     "closure": ("ClosureSetPayload",),
     "activity": ("ActivityUpsertPayload",),
+    "review_comment": ("QueryAnswerPayload",),
 }
 
 

@@ -27,7 +27,14 @@ from enum import StrEnum
 from typing import Any
 
 from auditkit.capture.closure_fields import CHOICE_FIELDS, TEXT_FIELDS
-from auditkit.models import ActivityMode, Grade, MeetingKind, Recommendation, Verdict
+from auditkit.models import (
+    ActivityMode,
+    CommentKind,
+    Grade,
+    MeetingKind,
+    Recommendation,
+    Verdict,
+)
 from sync.protocol import LIST_MAX
 
 TEXT, LINE, ENUM, UUID, IDS, STRINGS, DAY, MOMENT, INT, DECIMAL, BOOL = (
@@ -326,12 +333,16 @@ CLOSURE = Entity(
 )
 REVIEW_COMMENT = Entity(
     "review_comment",
-    (Field("body", TEXT),),
+    # What a laptop sends (query.answer.v1): the answer, and the query it answers.
+    (Field("body", TEXT, limit=5000), Field("parent_id", UUID)),
     (
         ID,
+        Field("kind", ENUM, enum=CommentKind, nullable=False),
         Field("finding_id", UUID),
+        Field("item_key", MAYBE, limit=120),
         Field("created_at", MOMENT),
         Field("resolved_at", MOMENT),
+        Field("resolved_by", LINE, attr="resolved_by_name", limit=200),
         VERSION,
     ),
 )

@@ -10,6 +10,8 @@ allowed by the policy but refused by the workflow (409): nothing changes between
 
 from __future__ import annotations
 
+import uuid
+
 from datetime import date
 from pathlib import Path
 
@@ -34,6 +36,11 @@ EXPECTED: dict[tuple[str, str], tuple[int, ...]] = {
     ("evidence.photo", "GET"): (302, 200, 200, 200, 200, 200, 200, 404),
     ("evidence.thumbnail", "GET"): (302, 200, 200, 200, 200, 200, 200, 404),
     ("review.accept", "POST"): (302, 409, 403, 409, 403, 403, 403, 404),
+    # Queries: reviewers (and admins) off the team; the audit here is not under review (422).
+    ("queries.raise_query", "POST"): (302, 422, 403, 422, 403, 403, 403, 404),
+    ("queries.reply", "POST"): (302, 422, 403, 422, 403, 403, 403, 404),
+    ("queries.close", "POST"): (302, 422, 403, 422, 403, 403, 403, 404),
+    ("queries.reopen", "POST"): (302, 422, 403, 422, 403, 403, 403, 404),
     ("review.return_to_team", "POST"): (302, 422, 403, 422, 403, 403, 403, 404),
     ("imports.form", "GET"): (302, 200, 200, 403, 403, 403, 403, 403),
     ("imports.upload", "POST"): (302, 400, 400, 403, 403, 403, 403, 403),
@@ -165,6 +172,7 @@ def world(factory, cb_app, tmp_path: Path):  # type: ignore[no-untyped-def]
         "certification_id": certification.id,
         "objection_id": objection.id,
         "item_id": "no-such-item",
+        "query_id": uuid.uuid4(),
         "filename": "css/auditkit.css",
     }
     return people, values

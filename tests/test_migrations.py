@@ -43,9 +43,9 @@ def test_laptops_get_the_shared_branch_and_the_server_both(
     laptop = make_engine(f"sqlite:///{database}")
     server = make_engine(migrated_server_db)
     try:
-        assert current_revisions(laptop) == head_revisions(FIELD_TARGET) == {"0013"}
+        assert current_revisions(laptop) == head_revisions(FIELD_TARGET) == {"0014"}
         # The server is at the server branch's head, which depends on the shared one.
-        assert current_revisions(server) == head_revisions() == {"s0004", "0013"}
+        assert current_revisions(server) == head_revisions() == {"s0004", "0014"}
     finally:
         laptop.dispose()
         server.dispose()
@@ -149,3 +149,38 @@ def test_stored_recommendations_and_queued_changes_move_to_their_audit_types_val
     assert stored[audits["stage1"]] == "ready_for_stage2"
     assert '"maintain_after_closure"' in payload and '"kept"' in payload
     assert grade == "deviation"
+
+
+def test_comments_written_before_queries_become_the_reasons_of_a_return(tmp_path: Path) -> None:
+    database = tmp_path / "field.sqlite3"
+    upgrade(f"sqlite:///{database}", revision="0013")
+    org, audit = uuid.uuid4().hex, uuid.uuid4().hex
+    stamp = "2026-01-01 00:00:00"
+    with sqlite3.connect(database) as conn:
+        conn.execute(
+            "INSERT INTO organisations (id, name, legal_name, address, city, country,"
+            " sector_codes, created_at, updated_at) VALUES (?, 'A', 'A', '', '', '', '', ?, ?)",
+            (org, stamp, stamp),
+        )
+        conn.execute(
+            "INSERT INTO audits (id, organisation_id, audit_type, status, status_version,"
+            " round, start_date, end_date, objectives, scope, criteria, remote_use, language,"
+            " created_at, updated_at, content_version, plan_working, schedule, carried_over)"
+            " VALUES (?, ?, 'stage2', 'returned', 1, 2, '2026-01-05', '2026-01-06', '', '', '',"
+            " '', 'en', ?, ?, 0, '{}', '[]', '[]')",
+            (audit, org, stamp, stamp),
+        )
+        conn.execute(
+            "INSERT INTO review_comments (id, audit_id, author_name, body, version,"
+            " field_versions, created_at, updated_at) VALUES (?, ?, 'Rosa', 'Site 2 missing', 1,"
+            " '{}', ?, ?)",
+            (uuid.uuid4().hex, audit, stamp, stamp),
+        )
+    conn.close()
+
+    upgrade_field_database(database, tmp_path / "backups")
+
+    with sqlite3.connect(database) as conn:
+        rows = conn.execute("SELECT kind, resolved_by_name, body FROM review_comments").fetchall()
+    conn.close()
+    assert rows == [("return", "", "Site 2 missing")]

@@ -65,6 +65,7 @@ def _register_blueprints(app: Flask) -> None:
         imports,
         planning,
         programme,
+        queries,
         reports,
         review,
     )
@@ -83,4 +84,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auditors.bp)
     app.register_blueprint(programme.bp)
     app.register_blueprint(evidence.bp)
+    app.register_blueprint(queries.bp)
     init_sync_api(app)

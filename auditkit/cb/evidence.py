@@ -18,13 +18,14 @@ from flask import Blueprint, abort, g, render_template, send_file, url_for
 from markupsafe import Markup
 from sqlalchemy import select
 
-from auditkit import audit_log
+from auditkit import audit_log, review_queries
 from auditkit.access import Action, can, on_team
 from auditkit.capture.digest import content_digest
 from auditkit.cb.auth import requires, visible
+from auditkit.checklists import IntegratedTree
 from auditkit.checklists.integrate import integrate
 from auditkit.config import cb_identity
-from auditkit.models import Audit, AuditClosure, AuditEvent, Photo, SyncChange
+from auditkit.models import Audit, AuditClosure, AuditEvent, Photo, Response, SyncChange
 from auditkit.planning import pinned_checklists
 from auditkit.reports import build_report
 from auditkit.web.database import db_session
@@ -92,6 +93,11 @@ def changed_since_return(audit: Audit, history: list[AuditEvent]) -> Counter[str
 def review_view(audit_id: uuid.UUID):  # type: ignore[no-untyped-def]
     """The whole synced audit for its technical review."""
     audit = visible(Audit, audit_id, Action.VIEW_AUDIT)
+    return evidence_page(audit)
+
+
+def evidence_page(audit: Audit, *, errors=None, values=None, status: int = 200):  # type: ignore[no-untyped-def]
+    """The reviewer's view; a refused query form comes back with its text and the reason."""
     reason = refused_reason(audit)
     if reason:
         abort(403, description=reason)
@@ -104,6 +110,10 @@ def review_view(audit_id: uuid.UUID):  # type: ignore[no-untyped-def]
         digest=digest_check(audit),
         history=history,
         changed=changed_since_return(audit, history),
+        threads=review_queries.threads(db_session(), audit),
+        about=about_choices(audit, tree, report.findings),
+        errors=errors or {},
+        values=values or {},
     )
     nonce = secrets.token_urlsafe(16)
     html = render_template(
@@ -116,7 +126,28 @@ def review_view(audit_id: uuid.UUID):  # type: ignore[no-untyped-def]
         style_nonce=nonce,
     )
     policy = CONTENT_SECURITY_POLICY.replace("style-src 'self'", f"style-src 'nonce-{nonce}'")
-    return html, 200, {"Content-Security-Policy": policy}
+    return html, status, {"Content-Security-Policy": policy}
+
+
+def about_choices(audit: Audit, tree: IntegratedTree, findings: Any) -> list[tuple[str, str]]:
+    """What a query may be about: the audit, each finding, each answered checklist item."""
+    choices = [("audit", "The audit as a whole")]
+    for f in findings:
+        choices.append((f"finding:{f.id}", f"Finding {f.number}: {_short(f.statement)}"))
+    answered = set(
+        db_session().scalars(select(Response.item_key).where(Response.audit_id == audit.id))
+    )
+    standards = {c.checklist_id: c.standard for c in audit.checklists}
+    for q in tree.iter_questions():
+        if q.item_key in answered:
+            label = f"{standards.get(q.checklist_id, q.checklist_id)} {q.clause_number}"
+            choices.append((f"item:{q.item_key}", f"{label}: {_short(q.question.text)}"))
+    return choices
+
+
+def _short(text: str, limit: int = 80) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _photo_of(audit: Audit, sha256: str) -> None:

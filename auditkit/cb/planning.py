@@ -6,8 +6,9 @@ import uuid
 
 from flask import Blueprint, g, render_template, request
 
-from auditkit import access
+from auditkit import access, review_queries
 from auditkit.access import Action
+from auditkit.cb import evidence
 from auditkit.cb.auth import requires, visible
 from auditkit.cb.sync_activity import sync_activity
 from auditkit.models import Audit, AuditStatus, Organisation
@@ -80,6 +81,8 @@ def audit_page(found: Audit, *, errors=None, values=None, status: int = 200):  #
         "cb/audit.html",
         audit=found,
         activity=activity,
+        history=evidence.rounds(found),
+        threads=review_queries.threads(db_session(), found),
         errors=errors or {},
         values=values or {},
     ), status

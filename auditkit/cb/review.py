@@ -6,11 +6,11 @@ import uuid
 
 from flask import Blueprint, flash, redirect, request, url_for
 
-from auditkit import workflow
+from auditkit import review_queries, workflow
 from auditkit.access import Action
 from auditkit.cb.auth import allowed, requires, server_work, visible
 from auditkit.cb.planning import audit_page
-from auditkit.models import Audit, ReviewComment
+from auditkit.models import Audit
 from auditkit.web.database import db_session
 
 bp = Blueprint("review", __name__, url_prefix="/audits/<uuid:audit_id>")
@@ -45,16 +45,7 @@ def return_to_team(audit_id: uuid.UUID):  # type: ignore[no-untyped-def]
         db_session().rollback()
         return audit_page(audit, errors=errors, values={"reason": reason}, status=422)
     audit.round += 1
-    comment = ReviewComment(
-        audit_id=audit.id,
-        author_id=work.actor.user.id,
-        author_name=work.actor.name,
-        body=reason,
-        version=1,
-    )
-    db_session().add(comment)
-    db_session().flush()
-    work.changed(audit, "review_comment", str(comment.id), content=False)
+    review_queries.add_return_reasons(work, audit, reason)
     db_session().commit()
     flash("The audit is returned to the team; their laptops can edit it again after a sync.")
     return redirect(url_for("planning.audit", audit_id=audit_id))
@@ -66,7 +57,11 @@ def accept(audit_id: uuid.UUID):  # type: ignore[no-untyped-def]
     """Accept a submitted audit after technical review."""
     audit = _audit(audit_id)
     try:
+        review_queries.check_can_accept(db_session(), audit)
         server_work().move(audit, "accept")
+    except review_queries.QueryError as exc:
+        db_session().rollback()
+        return audit_page(audit, errors={"review": exc.message}, status=409)
     except workflow.MoveRefused as exc:
         db_session().rollback()
         return audit_page(audit, errors={"review": exc.message}, status=409)

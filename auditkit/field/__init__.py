@@ -57,6 +57,7 @@ def _register_blueprints(app: Flask) -> None:
         photos,
         registers,
         report,
+        review_answers,
         sync_panel,
     )
 
@@ -71,6 +72,7 @@ def _register_blueprints(app: Flask) -> None:
         registers,
         closing,
         report,
+        review_answers,
         sync_panel,
     ):
         app.register_blueprint(module.bp)

@@ -8,11 +8,11 @@ from collections import Counter
 from flask import Blueprint, render_template
 from sqlalchemy import func, select
 
-from auditkit import queries
+from auditkit import queries, review_queries
 from auditkit.capture.findings import active_findings
 from auditkit.field.context import checklist_tree, laptop_identity, load_workspace
 from auditkit.field.items import answered_keys, pages, progress
-from auditkit.models import Finding, OutboxEntry, Photo, Response, ReviewComment
+from auditkit.models import Finding, OutboxEntry, Photo, Response
 from auditkit.reports.sections import vca_results
 from auditkit.web.database import db_session
 
@@ -61,7 +61,12 @@ def _count_by_audit(query, ids):  # type: ignore[no-untyped-def]
 @bp.get("/audits/<uuid:audit_id>")
 def show(audit_id: uuid.UUID):  # type: ignore[no-untyped-def]
     """The audit's workspace: plan summary, progress per clause, findings by grade."""
-    ws = load_workspace(audit_id)
+    return workspace_page(load_workspace(audit_id))
+
+
+def workspace_page(ws, *, errors=None, values=None, status: int = 200):  # type: ignore[no-untyped-def]
+    """The workspace; a refused answer to a query comes back with its text and the reason."""
+    audit_id = ws.audit.id
     tree = checklist_tree(ws.audit)
     answered = answered_keys(ws.session, audit_id)
     sections = [(node, *progress(node, answered)) for node in pages(tree)]
@@ -76,9 +81,14 @@ def show(audit_id: uuid.UUID):  # type: ignore[no-untyped-def]
         by_grade=by_grade,
         closure=ws.closure(),
         vca=vca_results(ws.session, ws.audit),
-        comments=ws.session.scalars(
-            select(ReviewComment)
-            .where(ReviewComment.audit_id == audit_id)
-            .order_by(ReviewComment.created_at)
-        ).all(),
-    )
+        threads=review_queries.threads(ws.session, ws.audit),
+        pending_answers=set(
+            ws.session.scalars(
+                select(OutboxEntry.entity_id).where(
+                    OutboxEntry.audit_id == audit_id, OutboxEntry.name == "query.answer.v1"
+                )
+            )
+        ),
+        errors=errors or {},
+        values=values or {},
+    ), status

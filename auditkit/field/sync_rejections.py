@@ -142,6 +142,8 @@ def _subject(
     if kind == "meeting":
         meeting = str(payload.get("kind", ""))
         return f"{meeting} meeting", ("meetings.edit", {**audit, "kind": meeting})
+    if kind == "query":
+        return "a reviewer's query", ("audits.show", audit)
     if kind in ("closure", "audit"):
         return "", ("closing.show", audit)
     if kind == "photo":

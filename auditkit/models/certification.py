@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from auditkit.models.base import Base, LaptopRecord, Timestamps, utcnow
 from auditkit.models.enums import (
     CertificateStatus,
+    CommentKind,
     CorrectiveActionStatus,
     DecisionOutcome,
     db_enum,
@@ -214,22 +215,36 @@ class CorrectiveAction(Base, Timestamps):
 
 
 class ReviewComment(Base, LaptopRecord):
-    """A technical reviewer's query on an audit or finding, and the replies to it."""
+    """A technical reviewer's query on an audit, a finding or a checklist item, and its thread.
+
+    A thread is a top-level comment (`parent_id` None) and its replies: the team's answers
+    (made on a laptop, queued as query.answer.v1) and the reviewers' follow-ups. A query is
+    open until a reviewer closes it (auditkit.review_queries); the reasons given when an audit
+    is returned are a comment of kind RETURN, never open.
+    """
 
     __tablename__ = "review_comments"
 
     audit_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("audits.id", ondelete="CASCADE"), index=True
     )
+    kind: Mapped[CommentKind] = mapped_column(
+        db_enum(CommentKind, "comment_kind"), default=CommentKind.QUERY
+    )
     finding_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("findings.id", ondelete="CASCADE")
     )
-    parent_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("review_comments.id"))
+    # The checklist item asked about (Response.item_key), when the query is on one.
+    item_key: Mapped[str | None] = mapped_column(String(120))
+    parent_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("review_comments.id", ondelete="CASCADE"), index=True
+    )
     # On a laptop the CB reviewer has no user row: the name travels with the comment.
     author_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     author_name: Mapped[str] = mapped_column(String(200), default="")
     body: Mapped[str] = mapped_column(Text)
     resolved_at: Mapped[datetime | None]
+    resolved_by_name: Mapped[str] = mapped_column(String(200), default="")
 
 
 class AuditEvent(Base):

@@ -140,6 +140,13 @@ class ActivityMode(StrEnum):
     OFF_SITE = "off_site"  # planning, document review and reporting away from the client
 
 
+class CommentKind(StrEnum):
+    """What a reviewer's comment on an audit is (its replies carry their thread's kind)."""
+
+    QUERY = "query"  # a question the team answers; open until a reviewer closes it
+    RETURN = "return"  # the reasons given when the audit was returned to the team
+
+
 class CertificateStatus(StrEnum):
     """The IAF CertSearch status set (IAF MD 28)."""
 

@@ -25,6 +25,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["content_locked"] = lambda audit: workflow.content_locked(audit.status)
     app.jinja_env.globals["status_label"] = workflow.status_label
     app.jinja_env.globals["plan_open"] = workflow.plan_open
+    app.jinja_env.globals["queries_open"] = lambda status: workflow.is_open(
+        status, workflow.Part.QUERIES
+    )
     app.jinja_env.filters["days"] = days
     app.jinja_env.globals["can_move"] = _can_move
 

@@ -338,18 +338,35 @@ class PullApplier:
         self.session.add(row)
 
     def review_comment(self, audit_id: uuid.UUID, key: str, data: dict[str, Any] | None) -> None:
-        """A reviewer's query (the reviewer has no user row on a laptop: the name comes along)."""
+        """A reviewer's query, a reply in its thread, or the reasons of a return (the reviewer
+        has no user row on a laptop: the name comes along)."""
         if data is None:
+            row = self.session.get(ReviewComment, uuid.UUID(key))
+            if row is not None:
+                self.session.delete(row)
             return
         row = self.session.get(ReviewComment, uuid.UUID(key))
         if row is None:
             row = ReviewComment(id=uuid.UUID(key), audit_id=audit_id, body="")
             self.session.add(row)
         row.author_name = data["author"]
-        wire.assign(wire.REVIEW_COMMENT, row, data, only=("body", "resolved_at", "version"))
+        wire.assign(
+            wire.REVIEW_COMMENT,
+            row,
+            data,
+            only=("body", "kind", "item_key", "resolved_at", "resolved_by", "version"),
+        )
+        # Links are kept only to rows this laptop holds (an older server sends neither).
+        finding_id = data.get("finding_id")
         row.finding_id = (
-            _uuid(data["finding_id"])
-            if data["finding_id"] and self.session.get(Finding, uuid.UUID(data["finding_id"]))
+            _uuid(finding_id)
+            if finding_id and self.session.get(Finding, uuid.UUID(finding_id))
+            else None
+        )
+        parent_id = data.get("parent_id")
+        row.parent_id = (
+            _uuid(parent_id)
+            if parent_id and self.session.get(ReviewComment, uuid.UUID(parent_id))
             else None
         )
 

@@ -190,7 +190,12 @@ def snapshot(session: Session, audit_id: uuid.UUID) -> list[dict[str, Any]]:
         found.append(current_row(session, audit_id, "photo", str(p)))
     for m in session.scalars(select(Meeting.kind).where(Meeting.audit_id == audit_id)):
         found.append(current_row(session, audit_id, "meeting", m.value))
-    for c in session.scalars(select(ReviewComment.id).where(ReviewComment.audit_id == audit_id)):
+    comments = (  # a thread before its replies: a reply names its query
+        select(ReviewComment.id)
+        .where(ReviewComment.audit_id == audit_id)
+        .order_by(ReviewComment.created_at, ReviewComment.id)
+    )
+    for c in session.scalars(comments):
         found.append(current_row(session, audit_id, "review_comment", str(c)))
     if session.scalars(select(AuditClosure.id).where(AuditClosure.audit_id == audit_id)).first():
         found.append(current_row(session, audit_id, "closure", str(audit_id)))

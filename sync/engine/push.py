@@ -12,6 +12,7 @@ from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 import sync.engine.handlers  # noqa: F401  (registers the mutation handlers)
+import sync.engine.query_handlers  # noqa: F401  (and the answer to a reviewer query)
 import sync.engine.submit  # noqa: F401
 from auditkit.models import AppliedMutation, Audit, Device, User
 from auditkit.unit_of_work import Actor, ServerWork

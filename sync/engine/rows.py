@@ -55,4 +55,4 @@ def activity_row(a: AuditActivity) -> dict[str, Any]:
 
 
 def review_comment_row(c: ReviewComment, author_name: str) -> dict[str, Any]:
-    return wire.row(wire.REVIEW_COMMENT, c, author=author_name)
+    return wire.row(wire.REVIEW_COMMENT, c, author=c.author_name or author_name)

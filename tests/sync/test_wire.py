@@ -18,7 +18,11 @@ def test_the_openapi_document_describes_each_entity_as_the_wire_defines_it() -> 
 
 def test_every_row_schema_lists_exactly_the_wire_fields_and_its_extras() -> None:
     schemas = spec.document()["components"]["schemas"]
-    extras = {"finding": {"deleted"}, "photo": {"deleted", "item_key"}}
+    extras = {
+        "finding": {"deleted"},
+        "photo": {"deleted", "item_key"},
+        "review_comment": {"author"},
+    }
     for name, row in spec.ROWS.items():
         entity = wire.ENTITIES[name]
         names = {f.name for f in (*entity.fields, *entity.row_only)} | extras.get(name, set())
