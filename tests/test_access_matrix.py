@@ -11,7 +11,6 @@ allowed by the policy but refused by the workflow (409): nothing changes between
 from __future__ import annotations
 
 import uuid
-
 from datetime import date
 from pathlib import Path
 
