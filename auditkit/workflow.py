@@ -1,9 +1,9 @@
 """The audit workflow: statuses, the moves between them, who may make each, and what each locks.
 
     planned -> in_progress -> submitted -> accepted -> report_released -> decided
-                                 |   ^                      |  (a new revision: released again)
-                                 v   |
-                               returned
+                                 |   ^                      |
+                                 v   |                      |  (an error in a released report:
+                               returned <-------------------+   a new round, a new revision)
 
 - The team's content (answers, findings, photos, registers, closure) is editable until the
   lead submits, and again when a reviewer returns the audit; from submission on it is locked.
@@ -87,7 +87,13 @@ MOVES: dict[str, Move] = {
             Who.LEAD,
             "submit the audit to the CB",
         ),
-        Move("return", frozenset({S.SUBMITTED}), S.RETURNED, Who.REVIEWER, "return it to the team"),
+        Move(
+            "return",
+            frozenset({S.SUBMITTED, S.REPORT_RELEASED}),
+            S.RETURNED,
+            Who.REVIEWER,
+            "return it to the team",
+        ),
         Move("accept", frozenset({S.SUBMITTED}), S.ACCEPTED, Who.REVIEWER, "accept it"),
         Move(
             "release",

@@ -10,13 +10,14 @@ allowed by the policy but refused by the workflow (409): nothing changes between
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from auditkit.models import AuditStatus, Role, TeamObjection, TeamRole
+from auditkit.models import AuditStatus, ReportRelease, Role, TeamObjection, TeamRole
 from auditkit.photostore import PhotoStore
 from tests.factories import api_headers
 from tests.helpers import csrf_from, sign_in
@@ -29,6 +30,9 @@ EXPECTED: dict[tuple[str, str], tuple[int, ...]] = {
     ("planning.audit", "GET"): (302, 200, 200, 200, 200, 200, 200, 404),
     ("planning.organisation", "GET"): (302, 200, 200, 200, 200, 200, 200, 404),
     ("reports.pdf", "GET"): (302, 200, 200, 200, 200, 200, 200, 404),
+    ("releases.download", "GET"): (302, 200, 200, 200, 200, 200, 200, 404),
+    # Release: reviewers (and admins) off the team; this audit is not accepted yet (409).
+    ("releases.release", "POST"): (302, 409, 403, 409, 403, 403, 403, 404),
     # the reviewer's view: reviewers and admins on no team of the audit; its photos: whoever
     # may see the audit
     ("evidence.review_view", "GET"): (302, 200, 403, 200, 403, 403, 403, 404),
@@ -143,6 +147,17 @@ def world(factory, cb_app, tmp_path: Path):  # type: ignore[no-untyped-def]
         received_on=date(2026, 11, 30),
     )
     factory.session.add(objection)
+    pdf = b"%PDF-1.7 a released revision"
+    factory.session.add(
+        ReportRelease(
+            audit_id=audit.id,
+            revision=1,
+            review_round=1,
+            sha256=hashlib.sha256(pdf).hexdigest(),
+            size=len(pdf),
+            pdf=pdf,
+        )
+    )
     store = PhotoStore(Path(cb_app.config["DATA_DIR"]) / "blobs")
     photo = factory.photo(audit, store=store, by=users["lead"])
     devices = {
@@ -172,6 +187,7 @@ def world(factory, cb_app, tmp_path: Path):  # type: ignore[no-untyped-def]
         "objection_id": objection.id,
         "item_id": "no-such-item",
         "query_id": uuid.uuid4(),
+        "revision": 1,
         "filename": "css/auditkit.css",
     }
     return people, values

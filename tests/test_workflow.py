@@ -99,3 +99,12 @@ def test_no_status_is_spelled_outside_the_workflow() -> None:
             if STATUS_WORDS.search(line) or "AuditStatus." in line:
                 found.append(f"{relative}:{number}: {line.strip()}")
     assert found == []
+
+
+def test_a_released_report_can_be_returned_for_a_new_round_until_the_decision() -> None:
+    reviewer = {"roles": {Role.REVIEWER}}
+    assert workflow.check("return", S.REPORT_RELEASED, **reviewer).target == S.RETURNED
+    with pytest.raises(workflow.MoveRefused):
+        workflow.check("return", S.DECIDED, **reviewer)
+    with pytest.raises(workflow.MoveRefused):
+        workflow.check("return", S.ACCEPTED, **reviewer)

@@ -66,6 +66,7 @@ def _register_blueprints(app: Flask) -> None:
         planning,
         programme,
         queries,
+        releases,
         reports,
         review,
     )
@@ -85,4 +86,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(programme.bp)
     app.register_blueprint(evidence.bp)
     app.register_blueprint(queries.bp)
+    app.register_blueprint(releases.bp)
     init_sync_api(app)

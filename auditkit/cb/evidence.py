@@ -33,7 +33,7 @@ from auditkit.web.security import CONTENT_SECURITY_POLICY
 from sync.server.blobs import store
 
 bp = Blueprint("evidence", __name__, url_prefix="/audits/<uuid:audit_id>")
-ROUND_ACTIONS = ("audit.submit", "audit.return", "audit.accept")
+ROUND_ACTIONS = ("audit.submit", "audit.return", "audit.accept", "audit.release")
 
 
 def refused_reason(audit: Audit) -> str | None:

@@ -6,7 +6,7 @@ import uuid
 
 from flask import Blueprint, g, render_template, request
 
-from auditkit import access, review_queries
+from auditkit import access, releases, review_queries
 from auditkit.access import Action
 from auditkit.cb import evidence
 from auditkit.cb.auth import requires, visible
@@ -83,6 +83,7 @@ def audit_page(found: Audit, *, errors=None, values=None, status: int = 200):  #
         activity=activity,
         history=evidence.rounds(found),
         threads=review_queries.threads(db_session(), found),
+        released=releases.releases(db_session(), found.id),
         errors=errors or {},
         values=values or {},
     ), status

@@ -55,6 +55,7 @@ from auditkit.models.parties import (
     User,
     UserRole,
 )
+from auditkit.models.releases import ReportRelease
 from auditkit.models.security import DeviceKey, SignInThrottle, StaffSession
 from auditkit.models.server_blobs import BlobHolder, DeviceUpload
 from auditkit.models.sync import (
@@ -120,6 +121,7 @@ __all__ = [
     "Photo",
     "ObjectivesMet",
     "Recommendation",
+    "ReportRelease",
     "Response",
     "ReviewComment",
     "Role",
