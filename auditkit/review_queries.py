@@ -96,18 +96,9 @@ def raise_query(
         )
         if known is None:
             raise QueryError("That checklist item has no answer in this audit.", field="about")
-    comment = ReviewComment(
-        audit_id=audit.id,
-        kind=CommentKind.QUERY,
-        finding_id=finding_id,
-        item_key=item_key,
-        author_id=work.actor.user.id if work.actor.user else None,
-        author_name=work.actor.name,
-        body=text,
-        version=1,
+    comment = _write(
+        work, audit, text, kind=CommentKind.QUERY, finding_id=finding_id, item_key=item_key
     )
-    work.session.add(comment)
-    work.session.flush()
     _log(
         work,
         audit,
@@ -120,16 +111,7 @@ def raise_query(
 
 def add_return_reasons(work: ServerWork, audit: Audit, reason: str) -> ReviewComment:
     """Keep the reasons of a return as a comment the laptops pull (never an open query)."""
-    comment = ReviewComment(
-        audit_id=audit.id,
-        kind=CommentKind.RETURN,
-        author_id=work.actor.user.id if work.actor.user else None,
-        author_name=work.actor.name,
-        body=reason,
-        version=1,
-    )
-    work.session.add(comment)
-    work.session.flush()
+    comment = _write(work, audit, reason, kind=CommentKind.RETURN)
     work.changed(audit, ENTITY, str(comment.id), content=False)
     return comment
 
@@ -148,20 +130,16 @@ def reply(
     _check_open(audit)
     _check_thread(audit, query)
     text = clean_body(body)
-    comment = ReviewComment(
+    comment = _write(
+        work,
+        audit,
+        text,
         id=reply_id or uuid.uuid4(),
-        audit_id=audit.id,
         kind=query.kind,
         parent_id=query.id,
         finding_id=query.finding_id,
         item_key=query.item_key,
-        author_id=work.actor.user.id if work.actor.user else None,
-        author_name=work.actor.name,
-        body=text,
-        version=1,
     )
-    work.session.add(comment)
-    work.session.flush()
     _log(work, audit, "query.reply", comment, {"query_id": str(query.id)})
     return comment
 
@@ -188,6 +166,21 @@ def reopen(work: ServerWork, audit: Audit, query: ReviewComment) -> None:
     query.resolved_by_name = ""
     query.version += 1
     _log(work, audit, "query.reopen", query, {})
+
+
+def _write(work: ServerWork, audit: Audit, body: str, **fields: object) -> ReviewComment:
+    """A new comment on `audit` by the person acting."""
+    comment = ReviewComment(
+        audit_id=audit.id,
+        author_id=work.actor.user.id if work.actor.user else None,
+        author_name=work.actor.name,
+        body=body,
+        version=1,
+        **fields,
+    )
+    work.session.add(comment)
+    work.session.flush()
+    return comment
 
 
 def _check_thread(audit: Audit, query: ReviewComment) -> None:
