@@ -8,6 +8,7 @@ no test here can reach.
 
 from __future__ import annotations
 
+import gc
 import io
 import re
 import uuid
@@ -150,6 +151,21 @@ def images(reader: PdfReader) -> list[tuple[int, int]]:
     return list(found.values())
 
 
+def placed_texts(reader: PdfReader) -> list[tuple[int, str, float, float]]:
+    """(page index, text, x, y) of every piece of text drawn, in PDF points."""
+    placed: list[tuple[int, str, float, float]] = []
+    for index, page in enumerate(reader.pages):
+
+        def visit(text, cm, tm, font, size, index=index) -> None:  # type: ignore[no-untyped-def]
+            if text.strip():
+                x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+                y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+                placed.append((index, text.strip(), x, y))
+
+        page.extract_text(visitor_text=visit)
+    return placed
+
+
 def check_report(data: bytes, expected: Expected) -> None:
     reader = read(data)
     texts = page_texts(reader)
@@ -177,6 +193,27 @@ def test_the_laptop_pdf_holds_every_finding_and_photo_and_names_the_cb_on_every_
     assert answer.mimetype == "application/pdf"
     assert "attachment" in answer.headers["Content-Disposition"]
     check_report(answer.data, on_laptop)
+
+
+def test_each_label_of_a_finding_stands_on_the_line_of_its_value(  # type: ignore[no-untyped-def]
+    on_laptop, field_client
+) -> None:
+    # In print the labels are out of the flow (position: absolute where they stand): each must
+    # still sit on the first line of its own value, to its left, never on another's line.
+    placed = placed_texts(read(field_client.get(f"/audits/{on_laptop.audit_id}/report.pdf").data))
+    pairs = [("Requirement", "The requirement."), ("Objective evidence", "Records seen.")]
+    pairs += [("Nonconformity", statement) for _, statement in on_laptop.findings[:2]]
+    pairs += [("Finding", on_laptop.findings[2][1])]
+    for label, value in pairs:
+        values = [(page, x, y) for page, text, x, y in placed if text.startswith(value)]
+        assert values, value
+        for page, x, y in values:
+            beside = [
+                (lx, ly)
+                for lpage, text, lx, ly in placed
+                if lpage == page and text == label and abs(ly - y) < 0.5
+            ]
+            assert beside and all(lx < x - 50 for lx, _ in beside), (label, value)
 
 
 def test_the_preview_links_to_its_pdf(on_laptop, field_client) -> None:  # type: ignore[no-untyped-def]
@@ -314,6 +351,25 @@ def test_every_load_goes_through_the_fetcher_which_refuses_the_network() -> None
     reader = read(data)
     assert "Offline" in reader.pages[0].extract_text()
     assert images(reader) == []
+
+
+def test_the_garbage_collector_rests_during_a_render_and_is_restored_after() -> None:
+    seen: list[bool] = []
+
+    def fetch(url: str) -> pdf.Fetched:
+        seen.append(gc.isenabled())
+        raise pdf.RefusedURL(url)
+
+    html = '<!doctype html><p>Paused</p><img src="http://127.0.0.1:9/x.jpg" alt="x">'
+    assert gc.isenabled()
+    assert read(pdf.render_pdf(html, base_url=None, url_fetcher=fetch)).pages
+    assert seen == [False] and gc.isenabled()
+    gc.disable()  # someone else's choice stays as it was
+    try:
+        pdf.render_pdf(html, base_url=None, url_fetcher=fetch)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 def test_pdf_available_names_weasyprint_and_pango() -> None:
