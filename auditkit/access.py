@@ -45,6 +45,7 @@ class Action(StrEnum):
     OVERRIDE_TEAM_CHECKS = "audits.override_team"  # assign a team the checks block, with reason
     VIEW_PROGRAMME = "programme.view"  # the CB-wide list of audits due, overdue, at risk
     MANAGE_AUDITORS = "auditors.manage"  # qualifications and declared ties of auditors
+    MANAGE_PORTAL = "portal.manage"  # invite client contacts to the portal, disable them
     MANAGE_USERS = "users.manage"  # create accounts, set roles, reset passwords, disable
     CHANGE_OWN_PASSWORD = "account.password"
 
@@ -84,6 +85,8 @@ def can(user: User | None, action: Action | str, obj: object = None) -> bool:
         return bool(roles & PLANNERS)
     if action == Action.VIEW_PROGRAMME:
         return bool(roles & STAFF)
+    if action == Action.MANAGE_PORTAL:
+        return bool(roles & (PLANNERS | REVIEWERS))
     if action == Action.OVERRIDE_TEAM_CHECKS:
         return Role.ADMIN in roles
     if action == Action.MANAGE_USERS:

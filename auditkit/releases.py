@@ -64,8 +64,17 @@ def check_release(session: Session, audit: Audit) -> None:
         )
 
 
-def release_report(work: ServerWork, audit: Audit, pdf: bytes, *, note: str = "") -> ReportRelease:
-    """Release the accepted audit's report as the next revision (workflow move "release")."""
+def release_report(
+    work: ServerWork,
+    audit: Audit,
+    pdf: bytes,
+    *,
+    html: str = "",
+    note: str = "",
+    release_id: uuid.UUID | None = None,
+) -> ReportRelease:
+    """Release the accepted audit's report as the next revision (workflow move "release"):
+    its PDF, and the same report as HTML for the client portal."""
     check_release(work.session, audit)
     note = note.strip()
     if len(note) > NOTE_LIMIT:
@@ -79,12 +88,14 @@ def release_report(work: ServerWork, audit: Audit, pdf: bytes, *, note: str = ""
     sha256 = hashlib.sha256(pdf).hexdigest()
     work.move(audit, "release", revision=revision, sha256=sha256)
     row = ReportRelease(
+        id=release_id or uuid.uuid4(),
         audit_id=audit.id,
         revision=revision,
         review_round=audit.round,
         sha256=sha256,
         size=len(pdf),
         pdf=pdf,
+        html=html,
         released_by_id=work.actor.user.id if work.actor.user else None,
         released_by_name=work.actor.name,
         note=note,

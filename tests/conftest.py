@@ -39,6 +39,13 @@ ENV_VARS = (
     "AUDITKIT_SERVER_DATABASE_URL",
     "AUDITKIT_CHECKLISTS_DIR",
     "AUDITKIT_SECURE_COOKIES",
+    "AUDITKIT_SMTP_HOST",
+    "AUDITKIT_SMTP_PORT",
+    "AUDITKIT_SMTP_TLS",
+    "AUDITKIT_SMTP_USER",
+    "AUDITKIT_SMTP_PASSWORD",
+    "AUDITKIT_MAIL_FROM",
+    "AUDITKIT_PUBLIC_URL",
 )
 
 
@@ -211,3 +218,17 @@ def factory(server_engine: Engine) -> Iterator[Factory]:
 
     with make_session_factory(server_engine)() as session:
         yield Factory(session)
+
+
+@pytest.fixture
+def smtp_server(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """A real SMTP server (aiosmtpd) on loopback, and the environment pointing the CB at it."""
+    from tests.mail_server import LocalSMTP
+
+    with LocalSMTP() as server:
+        monkeypatch.setenv("AUDITKIT_SMTP_HOST", server.host)
+        monkeypatch.setenv("AUDITKIT_SMTP_PORT", str(server.port))
+        monkeypatch.setenv("AUDITKIT_SMTP_TLS", "none")
+        monkeypatch.setenv("AUDITKIT_MAIL_FROM", "Example CB <certification@cb.example>")
+        monkeypatch.setenv("AUDITKIT_PUBLIC_URL", "http://cb.example")
+        yield server

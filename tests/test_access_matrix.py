@@ -104,6 +104,24 @@ EXPECTED: dict[tuple[str, str], tuple[int, ...]] = {
     ("accounts.own_password", "GET"): (302, 200, 200, 200, 200, 200, 200, 200),
     ("accounts.own_password", "POST"): (302, 422, 422, 422, 422, 422, 422, 422),
     ("auth.logout", "POST"): (302,) * 8,
+    # client portal access, given by admins, planners and reviewers (this contact has no
+    # account to disable: 404; an invitation is sent, or refused with a reason: back, 302)
+    ("portal_contacts.disable", "POST"): (302, 404, 404, 404, 403, 403, 403, 403),
+    ("portal_contacts.invite", "POST"): (302, 302, 302, 302, 403, 403, 403, 403),
+    # the client portal: a staff session is no portal session, so every page sends staff to
+    # the portal's own sign-in (contacts' access: tests/test_portal.py)
+    ("portal.login", "GET"): (200,) * 8,
+    ("portal.login", "POST"): (401,) * 8,
+    ("portal.logout", "POST"): (302,) * 8,
+    ("portal.welcome", "GET"): (410,) * 8,  # no such invitation
+    ("portal.welcome", "POST"): (410,) * 8,
+    ("portal.home", "GET"): (302,) * 8,
+    ("portal.audit", "GET"): (302,) * 8,
+    ("portal.plan", "GET"): (302,) * 8,
+    ("portal.nonconformities", "GET"): (302,) * 8,
+    ("portal.release", "GET"): (302,) * 8,
+    ("portal.release_pdf", "GET"): (302,) * 8,
+    ("portal.release_photo", "GET"): (302,) * 8,
     ("favicon", "GET"): (200,) * 8,
     ("static", "GET"): (200,) * 8,
     # sync API (staff hold no device token)
@@ -148,16 +166,15 @@ def world(factory, cb_app, tmp_path: Path):  # type: ignore[no-untyped-def]
     )
     factory.session.add(objection)
     pdf = b"%PDF-1.7 a released revision"
-    factory.session.add(
-        ReportRelease(
-            audit_id=audit.id,
-            revision=1,
-            review_round=1,
-            sha256=hashlib.sha256(pdf).hexdigest(),
-            size=len(pdf),
-            pdf=pdf,
-        )
+    release = ReportRelease(
+        audit_id=audit.id,
+        revision=1,
+        review_round=1,
+        sha256=hashlib.sha256(pdf).hexdigest(),
+        size=len(pdf),
+        pdf=pdf,
     )
+    factory.session.add(release)
     store = PhotoStore(Path(cb_app.config["DATA_DIR"]) / "blobs")
     photo = factory.photo(audit, store=store, by=users["lead"])
     devices = {
@@ -188,6 +205,8 @@ def world(factory, cb_app, tmp_path: Path):  # type: ignore[no-untyped-def]
         "item_id": "no-such-item",
         "query_id": uuid.uuid4(),
         "revision": 1,
+        "release_id": release.id,
+        "token": "no-such-invitation",
         "filename": "css/auditkit.css",
     }
     return people, values
@@ -233,6 +252,8 @@ def _call(cb_app, person, rule, method: str, values, name: str = "") -> int:  # 
         if rule.endpoint == "auth.login":
             # A name of its own per person: sign-in throttling counts per account and address.
             data.update(username=f"nobody-{name}", password="wrong")
+        if rule.endpoint == "portal.login":
+            data.update(email=f"nobody-{name}@client.example", password="wrong")
         return client.post(url, data=data).status_code
     return client.open(url, method=method).status_code
 

@@ -11,7 +11,7 @@ from flask import Flask
 
 from auditkit.config import load_secret_key, server_settings
 from auditkit.resources import static_dir, templates_dir
-from auditkit.web import csrf, database, errors, favicon, htmx, security, templating
+from auditkit.web import csrf, database, errors, favicon, htmx, mail, security, templating
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -41,6 +41,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     favicon.init_app(app)
     csrf.init_app(app)
     database.init_app(app)
+    mail.init_app(app)
     htmx.init_app(app)
     security.init_app(app)
     errors.init_app(app, "cb/error.html")
@@ -64,6 +65,8 @@ def _register_blueprints(app: Flask) -> None:
         evidence,
         imports,
         planning,
+        portal,
+        portal_contacts,
         programme,
         queries,
         releases,
@@ -87,4 +90,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(evidence.bp)
     app.register_blueprint(queries.bp)
     app.register_blueprint(releases.bp)
+    app.register_blueprint(portal.bp)
+    app.register_blueprint(portal_contacts.bp)
     init_sync_api(app)

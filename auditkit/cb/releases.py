@@ -15,10 +15,12 @@ from auditkit import releases, workflow
 from auditkit.access import Action
 from auditkit.cb.auth import allowed, requires, server_work, visible
 from auditkit.cb.planning import audit_page
-from auditkit.cb.reports import render_report_pdf
+from auditkit.cb.reports import render_release
 from auditkit.models import Audit, ReportRelease
+from auditkit.portal import notices
 from auditkit.reports import pdf as report_pdf
 from auditkit.web.database import db_session
+from auditkit.web.mail import mailer
 
 bp = Blueprint("releases", __name__, url_prefix="/audits/<uuid:audit_id>")
 
@@ -45,12 +47,16 @@ def release(audit_id: uuid.UUID):  # type: ignore[no-untyped-def]
     available, sentence = report_pdf.pdf_available()
     if not available:
         abort(503, description=sentence)
-    pdf = render_report_pdf(audit)
+    release_id = uuid.uuid4()
+    pdf, html = render_release(audit, release_id)
     try:
-        row = releases.release_report(server_work(), audit, pdf, note=note)
+        row = releases.release_report(
+            server_work(), audit, pdf, html=html, note=note, release_id=release_id
+        )
     except (workflow.MoveRefused, releases.ReleaseRefused) as exc:
         db_session().rollback()
         return audit_page(audit, errors={"release": exc.message}, values={"note": note}, status=409)
+    notices.report_released(db_session(), mailer(), audit, row)
     db_session().commit()
     flash(f"Revision {row.revision} of the report is released to the client.")
     return redirect(url_for("planning.audit", audit_id=audit_id) + "#releases")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, Response, abort, render_template
+from flask import Blueprint, Response, abort, render_template, url_for
 
 from auditkit.access import Action
 from auditkit.cb.auth import requires, visible
@@ -46,8 +46,29 @@ def pdf(audit_id: uuid.UUID):  # type: ignore[no-untyped-def]
 
 def render_report_pdf(audit: Audit) -> bytes:
     """The report of `audit` from the server's database and blob store (in a request)."""
-    tree = integrate(pinned_checklists(audit))
-    report = build_report(db_session(), audit.id, cb_identity(), tree=tree)
+    report = build_report(db_session(), audit.id, cb_identity(), tree=_tree(audit))
+    return _pdf(report)
+
+
+def render_release(audit: Audit, release_id: uuid.UUID) -> tuple[bytes, str]:
+    """The report of `audit` as it is released: the PDF, and the same report as the client
+    portal's page (auditkit.cb.portal.reports), both from one reading of the data."""
+    report = build_report(db_session(), audit.id, cb_identity(), tree=_tree(audit))
+    html = render_template(
+        "reports/audit_report.html",
+        report=report,
+        back_url=url_for("portal.audit", audit_id=audit.id),
+        pdf_url=url_for("portal.release_pdf", release_id=release_id),
+        photo_src=lambda sha: url_for("portal.release_photo", release_id=release_id, sha256=sha),
+    )
+    return _pdf(report), html
+
+
+def _tree(audit: Audit):  # type: ignore[no-untyped-def]
+    return integrate(pinned_checklists(audit))
+
+
+def _pdf(report: object) -> bytes:
     html = render_template(
         "reports/audit_report.html", report=report, photo_src=report_pdf.photo_url
     )

@@ -11,6 +11,7 @@ from auditkit.cli.checklists import checklists
 from auditkit.cli.db import db
 from auditkit.cli.exchange import export_command, import_command
 from auditkit.cli.log import log
+from auditkit.cli.mail import mail
 from auditkit.cli.plan import plan
 from auditkit.cli.report import report
 from auditkit.cli.sync import devices, login, logout, sync_command
@@ -35,6 +36,7 @@ main.add_command(devices)
 main.add_command(export_command)
 main.add_command(import_command)
 main.add_command(log)
+main.add_command(mail)
 main.add_command(blobs)
 main.add_command(users)
 main.add_command(plan)

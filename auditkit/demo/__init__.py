@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from auditkit.certifications.overview import refresh_next_due
 from auditkit.demo import certifications as certs
 from auditkit.demo import first_audits, planned
-from auditkit.demo.clients import CLIENTS, ensure_client
+from auditkit.demo.clients import BRIGHTWATER, CLIENTS, ensure_client, ensure_portal_account
 from auditkit.demo.ids import (
     AUDIT_ID,
     BRIGHTWATER_STAGE1_ID,
@@ -108,6 +108,8 @@ def seed_server(session: Session, today: date | None = None) -> Audit:
     planned.lumen_stage1(work, lumen, users, today)
     for row in made.values():  # the CB-wide programme reads each one's next audit
         refresh_next_due(row, today)
+    session.flush()
+    ensure_portal_account(session, BRIGHTWATER, DEMO_PASSWORD)
     session.flush()
     return stage2
 

@@ -248,3 +248,25 @@ def ensure_client(session: Session, client: DemoClient) -> Organisation:
 def sites_by_key(client: DemoClient, org: Organisation) -> dict[str, Site]:
     by_id = {s.id: s for s in org.sites}
     return {s.key: by_id[site_id(client, s.key)] for s in client.sites}
+
+
+def ensure_portal_account(session: Session, client: DemoClient, password: str) -> None:
+    """The client's contact can sign in to the portal with the demo password (no mail)."""
+    from werkzeug.security import generate_password_hash
+
+    from auditkit.models import PortalAccount, utcnow
+
+    contact_id = demo_id(client.contact_key or f"contact:{client.key}")
+    contact = session.get(Contact, contact_id)
+    if contact is None or session.query(PortalAccount).filter_by(contact_id=contact_id).first():
+        return
+    session.add(
+        PortalAccount(
+            id=demo_id(f"portal:{client.key}"),
+            contact_id=contact_id,
+            organisation_id=contact.organisation_id,
+            email=client.contact[2],
+            password_hash=generate_password_hash(password),
+            activated_at=utcnow(),
+        )
+    )

@@ -35,6 +35,7 @@ from auditkit.models.enums import (
     CorrectiveActionStatus,
     DecisionOutcome,
     Grade,
+    MailStatus,
     MeetingKind,
     ObjectivesMet,
     Recommendation,
@@ -45,6 +46,7 @@ from auditkit.models.enums import (
     Verdict,
 )
 from auditkit.models.findings import Finding, FindingClause, Photo, Response
+from auditkit.models.mail import MailMessage
 from auditkit.models.outbox import OutboxEntry
 from auditkit.models.parties import (
     Contact,
@@ -55,6 +57,7 @@ from auditkit.models.parties import (
     User,
     UserRole,
 )
+from auditkit.models.portal import PortalAccount, PortalInvitation, PortalSession
 from auditkit.models.releases import ReportRelease
 from auditkit.models.security import DeviceKey, SignInThrottle, StaffSession
 from auditkit.models.server_blobs import BlobHolder, DeviceUpload
@@ -114,10 +117,15 @@ __all__ = [
     "Grade",
     "Interviewee",
     "LaptopIdentity",
+    "MailMessage",
+    "MailStatus",
     "Meeting",
     "MeetingKind",
     "Organisation",
     "OutboxEntry",
+    "PortalAccount",
+    "PortalInvitation",
+    "PortalSession",
     "Photo",
     "ObjectivesMet",
     "Recommendation",

@@ -176,3 +176,10 @@ class CorrectiveActionStatus(StrEnum):
     ACCEPTED = "accepted"
     REJECTED = "rejected"
     VERIFIED = "verified"
+
+
+class MailStatus(StrEnum):
+    QUEUED = "queued"  # waiting for its next attempt
+    SENDING = "sending"  # a sender has claimed it
+    SENT = "sent"
+    FAILED = "failed"  # given up: refused for good, or too many attempts

@@ -32,6 +32,9 @@ class ReportRelease(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     size: Mapped[int]
     pdf: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    # The same report as the client portal shows it, rendered from the same data at the same
+    # moment (its photos are the portal's links to them): the HTML beside the PDF.
+    html: Mapped[str] = mapped_column(Text, default="", deferred=True)
     released_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     released_by_name: Mapped[str] = mapped_column(String(200), default="")
     released_at: Mapped[datetime] = mapped_column(default=utcnow)

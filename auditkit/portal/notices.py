@@ -1,0 +1,104 @@
+"""The portal's messages to client contacts, queued in the caller's transaction (no Flask).
+
+The functions here pick the recipients and the words' context; auditkit.mail renders,
+queues and later sends them (a `Mailer` carries the mail settings and the CB's name).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from auditkit import labels, mail
+from auditkit.mail import Mailer
+from auditkit.models import (
+    Audit,
+    Finding,
+    MailMessage,
+    PortalAccount,
+    ReportRelease,
+)
+from auditkit.portal.accounts import Invitation
+from auditkit.portal.records import NONCONFORMITY_GRADES, answer_due
+
+
+def invitation(session: Session, mailer: Mailer, sent: Invitation, invited_by: str) -> MailMessage:
+    account = sent.account
+    return mail.queue(
+        session,
+        mailer.settings,
+        "invitation",
+        to_address=account.email,
+        to_name=account.contact.name,
+        cb_name=mailer.cb_name,
+        organisation_id=account.organisation_id,
+        context={
+            "contact_name": account.contact.name,
+            "organisation": account.organisation.legal_name or account.organisation.name,
+            "invited_by": invited_by or mailer.cb_name,
+            "link": mailer.link(f"/portal/welcome/{sent.token}"),
+            "expires_at": sent.expires_at,
+        },
+    )
+
+
+def report_released(
+    session: Session, mailer: Mailer, audit: Audit, release: ReportRelease
+) -> list[MailMessage]:
+    """Tell every active contact of the audited organisation that its report is out."""
+    nonconformities = len(
+        session.scalars(
+            select(Finding.id).where(
+                Finding.audit_id == audit.id,
+                Finding.deleted_at.is_(None),
+                Finding.grade.in_(NONCONFORMITY_GRADES),
+            )
+        ).all()
+    )
+    due = answer_due(session, audit) if nonconformities else None
+    return [
+        mail.queue(
+            session,
+            mailer.settings,
+            "report_released",
+            to_address=account.email,
+            to_name=account.contact.name,
+            cb_name=mailer.cb_name,
+            organisation_id=audit.organisation_id,
+            audit_id=audit.id,
+            context={
+                "contact_name": account.contact.name,
+                "organisation": audit.organisation.legal_name or audit.organisation.name,
+                "audit_label": audit_label(audit),
+                "revision": release.revision,
+                "nonconformities": nonconformities,
+                "answer_due": due,
+                "link": mailer.link(f"/portal/audits/{audit.id}"),
+            },
+        )
+        for account in active_accounts(session, audit.organisation_id)
+    ]
+
+
+def active_accounts(session: Session, organisation_id: object) -> list[PortalAccount]:
+    return [
+        a
+        for a in session.scalars(
+            select(PortalAccount)
+            .where(PortalAccount.organisation_id == organisation_id)
+            .order_by(PortalAccount.email)
+        )
+        if a.is_active
+    ]
+
+
+def audit_label(audit: Audit) -> str:
+    """E.g. "stage 2 audit A2026-0004 of 2026-11-10 to 2026-11-12"."""
+    kind = labels.AUDIT_TYPE_LABELS[audit.audit_type].lower()
+    dates = (
+        audit.start_date.isoformat()
+        if audit.start_date == audit.end_date
+        else f"{audit.start_date.isoformat()} to {audit.end_date.isoformat()}"
+    )
+    number = f" {audit.number}" if audit.number else ""
+    return f"{kind} audit{number} of {dates}"

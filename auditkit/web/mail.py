@@ -1,0 +1,77 @@
+"""The CB app's mail: settings and transport from the environment, and a sender thread that
+sends what a request queued as soon as its transaction commits (auditkit.mail.outbox).
+
+The request never waits for the SMTP server. A message the thread cannot send now is retried
+by it (it also looks for due retries every POLL_S seconds) and by `auditkit mail send`; one
+queued by a transaction that rolls back never existed. Set MAIL_SEND_AFTER_COMMIT False to
+leave all sending to `auditkit mail send`.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import uuid
+
+from flask import Flask, current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session, sessionmaker
+
+from auditkit import mail
+from auditkit.config import cb_identity
+from auditkit.web.database import EXTENSION as DATABASE
+
+EXTENSION = "auditkit.mail"
+POLL_S = 60.0
+log = logging.getLogger(__name__)
+
+
+def init_app(app: Flask) -> None:
+    settings = mail.mail_settings(app.config["DATA_DIR"])
+    app.extensions[EXTENSION] = mail.Mailer(settings, cb_identity().name)
+    app.config.setdefault("MAIL_SEND_AFTER_COMMIT", True)
+    if not app.config["MAIL_SEND_AFTER_COMMIT"]:
+        return
+    factory: sessionmaker[Session] = app.extensions[DATABASE]
+    sender = _Sender(factory, settings)
+
+    @event.listens_for(factory, "after_commit")
+    def _after_commit(session: Session) -> None:
+        ids = mail.queued_ids(session)
+        if ids:
+            sender.submit(ids)
+
+
+def mailer() -> mail.Mailer:
+    return current_app.extensions[EXTENSION]  # type: ignore[no-any-return]
+
+
+class _Sender:
+    """One daemon thread per app process; started with the first message."""
+
+    def __init__(self, factory: sessionmaker[Session], settings: mail.MailSettings) -> None:
+        self.factory = factory
+        self.settings = settings
+        self.transport = mail.transport_for(settings)
+        self.waiting: queue.Queue[list[uuid.UUID]] = queue.Queue()
+        self.lock = threading.Lock()
+        self.thread: threading.Thread | None = None
+
+    def submit(self, ids: list[uuid.UUID]) -> None:
+        self.waiting.put(ids)
+        with self.lock:
+            if self.thread is None or not self.thread.is_alive():
+                self.thread = threading.Thread(target=self._run, name="mail-sender", daemon=True)
+                self.thread.start()
+
+    def _run(self) -> None:
+        while True:
+            try:
+                ids: list[uuid.UUID] | None = self.waiting.get(timeout=POLL_S)
+            except queue.Empty:
+                ids = None  # nothing new: look for retries that are due
+            try:
+                mail.deliver(self.factory, self.transport, self.settings, ids=ids)
+            except Exception:  # a database hiccup must not end the thread
+                log.exception("sending mail failed; `auditkit mail send` will retry")
