@@ -28,6 +28,7 @@ from auditkit.models import (
     Organisation,
     Photo,
     Role,
+    TeamRole,
     User,
 )
 
@@ -45,6 +46,7 @@ class Action(StrEnum):
     OVERRIDE_TEAM_CHECKS = "audits.override_team"  # assign a team the checks block, with reason
     VIEW_PROGRAMME = "programme.view"  # the CB-wide list of audits due, overdue, at risk
     MANAGE_AUDITORS = "auditors.manage"  # qualifications and declared ties of auditors
+    EVALUATE_CORRECTIVE_ACTIONS = "capa.evaluate"  # judge plans, verify, close, reopen
     MANAGE_PORTAL = "portal.manage"  # invite client contacts to the portal, disable them
     MANAGE_USERS = "users.manage"  # create accounts, set roles, reset passwords, disable
     CHANGE_OWN_PASSWORD = "account.password"
@@ -85,6 +87,12 @@ def can(user: User | None, action: Action | str, obj: object = None) -> bool:
         return bool(roles & PLANNERS)
     if action == Action.VIEW_PROGRAMME:
         return bool(roles & STAFF)
+    if action == Action.EVALUATE_CORRECTIVE_ACTIONS:
+        # The audit's lead auditor, or a reviewer (17021-1 9.4.10: the CB reviews them).
+        assert isinstance(obj, Audit)
+        if roles & REVIEWERS:
+            return True
+        return any(m.user_id == user.id and m.role == TeamRole.LEAD for m in obj.team)
     if action == Action.MANAGE_PORTAL:
         return bool(roles & (PLANNERS | REVIEWERS))
     if action == Action.OVERRIDE_TEAM_CHECKS:

@@ -122,6 +122,18 @@ EXPECTED: dict[tuple[str, str], tuple[int, ...]] = {
     ("portal.release", "GET"): (302,) * 8,
     ("portal.release_pdf", "GET"): (302,) * 8,
     ("portal.release_photo", "GET"): (302,) * 8,
+    ("portal.answer", "GET"): (302,) * 8,
+    ("portal.save_answer", "POST"): (302,) * 8,
+    ("portal.add_file", "POST"): (302,) * 8,
+    ("portal.remove_file", "POST"): (302,) * 8,
+    ("portal.evidence_file", "GET"): (302,) * 8,
+    # corrective actions: the audit's lead auditor and reviewers (and admins) judge; this
+    # audit has no such corrective action (404); its evidence: whoever may see the audit
+    ("capa.judge", "POST"): (302, 404, 403, 404, 403, 404, 403, 404),
+    ("capa.verify", "POST"): (302, 404, 403, 404, 403, 404, 403, 404),
+    ("capa.refuse_evidence", "POST"): (302, 404, 403, 404, 403, 404, 403, 404),
+    ("capa.reopen", "POST"): (302, 404, 403, 404, 403, 404, 403, 404),
+    ("capa.evidence_file", "GET"): (302, 404, 404, 404, 404, 404, 404, 404),
     ("favicon", "GET"): (200,) * 8,
     ("static", "GET"): (200,) * 8,
     # sync API (staff hold no device token)
@@ -207,6 +219,9 @@ def world(factory, cb_app, tmp_path: Path):  # type: ignore[no-untyped-def]
         "revision": 1,
         "release_id": release.id,
         "token": "no-such-invitation",
+        "ca_id": uuid.uuid4(),
+        "file_id": uuid.uuid4(),
+        "finding_id": uuid.uuid4(),
         "filename": "css/auditkit.css",
     }
     return people, values

@@ -165,15 +165,16 @@ def test_an_expired_or_replaced_link_says_why_and_a_disabled_contact_is_out(
 
 def test_a_contact_without_an_address_or_with_anothers_cannot_be_invited(cb_app, factory) -> None:  # type: ignore[no-untyped-def]
     org = factory.audit().organisation
+    first = org.contacts[0]
     nameless = factory.contact(org)
     nameless.email = ""
     twin = factory.contact(org)
-    twin.email = org.contacts[0].email.upper()
+    twin.email = first.email.upper()
     factory.session.flush()
     work = ServerWork(factory.session, Actor.system("test"))
     with pytest.raises(accounts.PortalError, match="no usable e-mail address"):
         accounts.invite(work, nameless)
-    accounts.invite(work, org.contacts[0])
+    accounts.invite(work, first)
     with pytest.raises(accounts.PortalError, match="already signs in to the portal"):
         accounts.invite(work, twin)
 

@@ -62,6 +62,7 @@ def _register_blueprints(app: Flask) -> None:
         auth,
         certifications,
         clients,
+        corrective_actions,
         evidence,
         imports,
         planning,
@@ -91,5 +92,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(queries.bp)
     app.register_blueprint(releases.bp)
     app.register_blueprint(portal.bp)
+    app.register_blueprint(corrective_actions.bp)
     app.register_blueprint(portal_contacts.bp)
     init_sync_api(app)

@@ -18,6 +18,11 @@ from auditkit.resources import templates_dir
 KINDS = (
     "invitation",
     "report_released",
+    "answer_received",
+    "plan_accepted",
+    "plan_rejected",
+    "nc_closed",
+    "nc_reopened",
 )
 
 

@@ -20,11 +20,15 @@ from auditkit.models.certification import (
     CertificateSite,
     Certification,
     CertificationCycle,
-    CorrectiveAction,
     Decision,
     ReviewComment,
     audit_certifications,
     certification_sites,
+)
+from auditkit.models.corrective_actions import (
+    CorrectiveAction,
+    CorrectiveActionRevision,
+    EvidenceFile,
 )
 from auditkit.models.enums import (
     ActivityMode,
@@ -44,6 +48,7 @@ from auditkit.models.enums import (
     SystemEffectiveness,
     TeamRole,
     Verdict,
+    VerificationMethod,
 )
 from auditkit.models.findings import Finding, FindingClause, Photo, Response
 from auditkit.models.mail import MailMessage
@@ -108,7 +113,10 @@ __all__ = [
     "CertificationCycle",
     "Contact",
     "CorrectiveAction",
+    "CorrectiveActionRevision",
     "CorrectiveActionStatus",
+    "EvidenceFile",
+    "VerificationMethod",
     "Decision",
     "DecisionOutcome",
     "Device",

@@ -14,7 +14,6 @@ from auditkit.models.base import Base, LaptopRecord, Timestamps, utcnow
 from auditkit.models.enums import (
     CertificateStatus,
     CommentKind,
-    CorrectiveActionStatus,
     DecisionOutcome,
     db_enum,
 )
@@ -190,28 +189,6 @@ class CertificateSite(Base):
     scope: Mapped[str] = mapped_column(Text)
 
     certificate: Mapped[Certificate] = relationship(back_populates="sites")
-
-
-class CorrectiveAction(Base, Timestamps):
-    """The auditee's answer to a nonconformity and the CB's review of it."""
-
-    __tablename__ = "corrective_actions"
-
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    finding_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("findings.id", ondelete="CASCADE"), index=True
-    )
-    correction: Mapped[str] = mapped_column(Text, default="")
-    root_cause: Mapped[str] = mapped_column(Text, default="")
-    corrective_action: Mapped[str] = mapped_column(Text, default="")
-    due_date: Mapped[date | None]
-    status: Mapped[CorrectiveActionStatus] = mapped_column(
-        db_enum(CorrectiveActionStatus, "capa_status"), default=CorrectiveActionStatus.SUBMITTED
-    )
-    submitted_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
-    reviewed_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
-    reviewed_at: Mapped[datetime | None]
-    review_note: Mapped[str] = mapped_column(Text, default="")
 
 
 class ReviewComment(Base, LaptopRecord):

@@ -172,10 +172,21 @@ class DecisionOutcome(StrEnum):
 
 
 class CorrectiveActionStatus(StrEnum):
-    SUBMITTED = "submitted"
-    ACCEPTED = "accepted"
-    REJECTED = "rejected"
-    VERIFIED = "verified"
+    """Where the organisation's answer to one nonconformity stands (auditkit.corrective_actions)."""
+
+    DRAFT = "draft"  # the contact is writing it; the CB sees nothing yet
+    SUBMITTED = "submitted"  # correction, cause and action sent: the CB evaluates the plan
+    PLAN_ACCEPTED = "plan_accepted"  # the organisation carries it out, then sends evidence
+    PLAN_REJECTED = "plan_rejected"  # with the reason: the contact revises and sends again
+    EVIDENCE_SUBMITTED = "evidence_submitted"  # the CB verifies it
+    VERIFIED_CLOSED = "verified_closed"  # who verified, how and when are recorded
+    REOPENED = "reopened"  # the evidence was not enough, or a closed one proved ineffective
+
+
+class VerificationMethod(StrEnum):
+    DOCUMENT_REVIEW = "document_review"
+    ON_SITE = "on_site"  # at a follow-up audit, on site or remote
+    NEXT_AUDIT = "next_audit"  # a minor, at the next planned audit (DOMAIN.md 1.6)
 
 
 class MailStatus(StrEnum):

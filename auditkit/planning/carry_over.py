@@ -42,7 +42,7 @@ def open_nonconformities(session: Session, audit: Audit) -> list[dict[str, Any]]
     )
     verified = exists().where(
         CorrectiveAction.finding_id == Finding.id,
-        CorrectiveAction.status == CorrectiveActionStatus.VERIFIED,
+        CorrectiveAction.status == CorrectiveActionStatus.VERIFIED_CLOSED,
     )
     findings = session.scalars(
         select(Finding)

@@ -10,13 +10,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from auditkit import labels, mail
+from auditkit.corrective_actions import METHOD_LABELS
 from auditkit.mail import Mailer
 from auditkit.models import (
     Audit,
+    CorrectiveAction,
+    CorrectiveActionRevision,
     Finding,
     MailMessage,
     PortalAccount,
     ReportRelease,
+    TeamRole,
 )
 from auditkit.portal.accounts import Invitation
 from auditkit.portal.records import NONCONFORMITY_GRADES, answer_due
@@ -102,3 +106,79 @@ def audit_label(audit: Audit) -> str:
     )
     number = f" {audit.number}" if audit.number else ""
     return f"{kind} audit{number} of {dates}"
+
+
+def answer_received(
+    session: Session,
+    mailer: Mailer,
+    audit: Audit,
+    finding: Finding,
+    ca: CorrectiveAction,
+    revision: CorrectiveActionRevision,
+) -> list[MailMessage]:
+    """Tell the lead auditor that the client sent a plan or evidence to judge."""
+    lead = next((m.user for m in audit.team_in_order if m.role == TeamRole.LEAD), None)
+    if lead is None or not lead.email:
+        return []
+    return [
+        mail.queue(
+            session,
+            mailer.settings,
+            "answer_received",
+            to_address=lead.email,
+            to_name=lead.full_name,
+            cb_name=mailer.cb_name,
+            organisation_id=audit.organisation_id,
+            audit_id=audit.id,
+            context={
+                "name": lead.full_name,
+                "organisation": audit.organisation.legal_name or audit.organisation.name,
+                "audit_label": audit_label(audit),
+                "number": finding.number or f"P{finding.local_number}",
+                "statement": finding.statement,
+                "evidence": revision.stage == "evidence",
+                "revision": revision.number,
+                "files": len(revision.files),
+                "link": mailer.link(f"/audits/{audit.id}#capa-{ca.id}"),
+            },
+        )
+    ]
+
+
+def judged(
+    session: Session,
+    mailer: Mailer,
+    kind: str,
+    audit: Audit,
+    finding: Finding,
+    ca: CorrectiveAction,
+    *,
+    reason: str = "",
+    by: str = "",
+) -> list[MailMessage]:
+    """Tell the client's contacts what the CB decided: plan_accepted, plan_rejected, nc_closed
+    or nc_reopened (with the reason, and for a closure how it was verified)."""
+    return [
+        mail.queue(
+            session,
+            mailer.settings,
+            kind,
+            to_address=account.email,
+            to_name=account.contact.name,
+            cb_name=mailer.cb_name,
+            organisation_id=audit.organisation_id,
+            audit_id=audit.id,
+            context={
+                "contact_name": account.contact.name,
+                "organisation": audit.organisation.legal_name or audit.organisation.name,
+                "audit_label": audit_label(audit),
+                "number": finding.number or f"P{finding.local_number}",
+                "statement": finding.statement,
+                "reason": reason,
+                "by": by,
+                "method": METHOD_LABELS.get(ca.verification_method, ""),  # type: ignore[call-overload]
+                "link": mailer.link(f"/portal/nonconformities/{finding.id}"),
+            },
+        )
+        for account in active_accounts(session, audit.organisation_id)
+    ]

@@ -15,9 +15,11 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from auditkit import corrective_actions as capa
 from auditkit.models import (
     Audit,
     CorrectiveAction,
+    CorrectiveActionStatus,
     Finding,
     Grade,
     Meeting,
@@ -32,10 +34,9 @@ NONCONFORMITY_GRADES = (Grade.MAJOR, Grade.MINOR, Grade.DEVIATION)
 STATUS_LABELS = {
     "awaiting": "Answer due",
     "overdue": "Answer overdue",
-    "submitted": "Answer submitted",
-    "accepted": "Plan accepted",
-    "rejected": "Plan rejected",
-    "verified": "Verified closed",
+    "draft": "Draft, not yet sent",
+    "draft_overdue": "Draft, answer overdue",
+    **{status.value: label for status, label in capa.STATUS_LABELS.items() if status != "draft"},
 }
 
 
@@ -94,6 +95,7 @@ class Nonconformity:
     audit: Audit
     due: date
     status: str  # a key of STATUS_LABELS
+    action: CorrectiveAction | None
 
     @property
     def status_label(self) -> str:
@@ -124,11 +126,14 @@ def nonconformities(
         if owner.id not in dues:
             dues[owner.id] = answer_due(session, owner)
         answer = answers.get(finding.id)
-        if answer is not None:
-            status = answer.status.value
+        late = today > dues[owner.id]
+        if answer is None:
+            status = "overdue" if late else "awaiting"
+        elif answer.status == CorrectiveActionStatus.DRAFT:
+            status = "draft_overdue" if late else "draft"
         else:
-            status = "overdue" if today > dues[owner.id] else "awaiting"
-        found.append(Nonconformity(finding, owner, dues[owner.id], status))
+            status = answer.status.value
+        found.append(Nonconformity(finding, owner, dues[owner.id], status, answer))
     return found
 
 
@@ -146,11 +151,9 @@ def _latest_answers(
 ) -> dict[uuid.UUID, CorrectiveAction]:
     if not finding_ids:
         return {}
-    latest: dict[uuid.UUID, CorrectiveAction] = {}
-    for row in session.scalars(
-        select(CorrectiveAction)
-        .where(CorrectiveAction.finding_id.in_(finding_ids))
-        .order_by(CorrectiveAction.created_at)
-    ):
-        latest[row.finding_id] = row
-    return latest
+    return {
+        row.finding_id: row
+        for row in session.scalars(
+            select(CorrectiveAction).where(CorrectiveAction.finding_id.in_(finding_ids))
+        )
+    }
