@@ -7,7 +7,7 @@ SUPPORTED_PROTOCOLS = (1,)
 # The data schema the mutations and pulled rows follow. Raise it when their fields change
 # meaning; the server keeps accepting (upcasting) the older schemas it lists.
 # Schemas 2 and 3: see sync/schema.py for what changed and how older laptops are served.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 MIN_SCHEMA_VERSION = 1
 
 PROTOCOL_HEADER = "Sync-Protocol"
@@ -78,6 +78,8 @@ CLOSURE_MUTATIONS = (
 )
 # The team's answer to a reviewer query (pull entity "review_comment"): outside the content.
 QUERY_MUTATIONS = ("query.answer.v1",)
+# The lead's judgement of a client's corrective action (pull entity "corrective_action").
+CAPA_MUTATIONS = ("capa.judge.v1", "capa.verify.v1")
 ROW_ENTITIES = (
     "answer",
     "finding",
@@ -97,6 +99,8 @@ def pull_entity(
         return "closure", audit_id
     if name in QUERY_MUTATIONS:
         return "review_comment", entity_id
+    if name in CAPA_MUTATIONS:
+        return "corrective_action", entity_id
     kind = name.split(".")[0]
     if kind not in ROW_ENTITIES:
         return None

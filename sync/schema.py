@@ -87,6 +87,8 @@ def upcast(
 
 def downcast_change(change: dict[str, Any], schema: int) -> dict[str, Any] | None:
     """A pulled change as a laptop of `schema` reads it; None when it cannot hold it at all."""
+    if schema < 4 and change["entity"] == "corrective_action":
+        return None  # corrective actions reach laptops from schema 4
     if schema >= 2:
         return change
     if change["entity"] not in _SCHEMA_1_ENTITIES:

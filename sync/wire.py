@@ -30,6 +30,7 @@ from auditkit.capture.closure_fields import CHOICE_FIELDS, TEXT_FIELDS
 from auditkit.models import (
     ActivityMode,
     CommentKind,
+    CorrectiveActionStatus,
     Grade,
     MeetingKind,
     Recommendation,
@@ -346,6 +347,66 @@ REVIEW_COMMENT = Entity(
         VERSION,
     ),
 )
+# A nonconformity's corrective action as the lead's laptop sees it: its state, and the
+# revisions the client sent (never a draft), each with its evidence files and judgement.
+# What a laptop sends: the judgement of one revision (capa.judge.v1) or the verification
+# (capa.verify.v1), naming the revision it read.
+CAPA_REVISION = Entity(
+    "capa_revision",
+    (),
+    (
+        ID,
+        Field("number", INT, nullable=False),
+        Field("stage", LINE, limit=16),
+        Field("correction", TEXT, limit=10_000),
+        Field("root_cause", TEXT, limit=10_000),
+        Field("action", TEXT, limit=10_000),
+        Field("action_due", DAY),
+        Field("note", TEXT, limit=10_000),
+        Field("submitted_at", MOMENT),
+        Field("submitted_by", LINE, attr="submitted_by_name", limit=200),
+        Field("judgement", LINE, limit=16),
+        Field("judged_at", MOMENT),
+        Field("judged_by", LINE, attr="judged_by_name", limit=200),
+        Field("judgement_reason", TEXT, limit=10_000),
+    ),
+)
+EVIDENCE_FILE = Entity(
+    "evidence_file",
+    (),
+    (
+        ID,
+        Field("sha256", LINE, limit=64),
+        Field("filename", LINE, limit=200),
+        Field("media_type", LINE, limit=120),
+        Field("size", INT, nullable=False),
+    ),
+)
+CAPA_JUDGEMENT = Entity(
+    "capa_judgement",  # the payload of capa.judge.v1 and capa.verify.v1, never a pulled row
+    (
+        Field("revision", INT, nullable=False),
+        Field("verdict", LINE, limit=16),  # accept or reject (capa.judge.v1)
+        Field("reason", TEXT, limit=10_000),
+        Field("method", LINE, limit=32),  # a VerificationMethod (capa.verify.v1)
+        Field("note", TEXT, limit=10_000),
+    ),
+)
+CORRECTIVE_ACTION = Entity(
+    "corrective_action",
+    (),
+    (
+        ID,
+        Field("finding_id", UUID),
+        Field("status", ENUM, enum=CorrectiveActionStatus, nullable=False),
+        Field("submitted_revision", INT, nullable=False),
+        Field("verified_at", MOMENT),
+        Field("verified_by", LINE, attr="verified_by_name", limit=200),
+        Field("verification_method", LINE, limit=32),
+        Field("verification_note", TEXT, limit=10_000),
+        VERSION,
+    ),
+)
 ENTITIES = {
     e.name: e
     for e in (
@@ -358,6 +419,7 @@ ENTITIES = {
         MEETING,
         CLOSURE,
         REVIEW_COMMENT,
+        CORRECTIVE_ACTION,
     )
 }
 

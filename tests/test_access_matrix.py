@@ -146,6 +146,8 @@ EXPECTED: dict[tuple[str, str], tuple[int, ...]] = {
     ("sync_api.blob_get", "GET"): (401, 401, 401, 401, 401, 200, 200, 404),
     # An outsider is told nothing of another team's photo: 404, as for none at all.
     ("sync_api.blob_head", "HEAD"): (401, 401, 401, 401, 401, 200, 200, 404),
+    # Evidence of corrective actions: none here (the sha256 is a photo's), so 404 for all.
+    ("sync_api.evidence_get", "GET"): (401, 401, 401, 401, 401, 404, 404, 404),
     ("sync_api.blob_patch", "PATCH"): (401, 401, 401, 401, 401, 400, 400, 400),
 }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from auditkit.corrective_actions.state import CapaConflict, CapaRefused, checked_text
 from auditkit.models import (
+    Audit,
     CorrectiveAction,
     CorrectiveActionRevision,
     Finding,
@@ -118,6 +119,10 @@ def _judge(work: ServerWork, revision: CorrectiveActionRevision, verdict: str, r
 def _event(
     work: ServerWork, ca: CorrectiveAction, action: str, revision: int, reason: str, **extra: str
 ) -> None:
+    """The audit event, and the change the lead's laptop pulls."""
+    audit = work.session.get(Audit, ca.audit_id)
+    assert audit is not None
+    work.changed(audit, "corrective_action", str(ca.id), content=False)
     work.event(
         action,
         audit_id=ca.audit_id,

@@ -38,6 +38,8 @@ def init_app(app: Flask) -> None:
 
     @event.listens_for(factory, "after_commit")
     def _after_commit(session: Session) -> None:
+        if session.in_nested_transaction():
+            return  # a savepoint released (the sync push's per-change ones): not yet committed
         ids = mail.queued_ids(session)
         if ids:
             sender.submit(ids)

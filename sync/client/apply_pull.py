@@ -19,6 +19,9 @@ from auditkit.models import (
     AuditTeamMember,
     AuditType,
     Contact,
+    CorrectiveAction,
+    CorrectiveActionRevision,
+    EvidenceFile,
     Finding,
     FindingClause,
     Interviewee,
@@ -48,6 +51,7 @@ ORDER = (
     "meeting",
     "closure",
     "review_comment",
+    "corrective_action",
 )
 
 
@@ -369,6 +373,32 @@ class PullApplier:
             if parent_id and self.session.get(ReviewComment, uuid.UUID(parent_id))
             else None
         )
+
+    def corrective_action(self, audit_id: uuid.UUID, key: str, data: dict[str, Any] | None) -> None:
+        """A client's corrective action as the server holds it: its state, and every revision
+        the client sent with its evidence files (their bytes come after the pull)."""
+        row = self.session.get(CorrectiveAction, uuid.UUID(key))
+        if data is None:
+            if row is not None:
+                self.session.delete(row)
+            return
+        finding_id = uuid.UUID(data["finding_id"])
+        if self.session.get(Finding, finding_id) is None:
+            return  # a finding this laptop does not hold
+        if row is None:
+            row = CorrectiveAction(id=uuid.UUID(key), audit_id=audit_id, finding_id=finding_id)
+            self.session.add(row)
+        wire.assign(wire.CORRECTIVE_ACTION, row, data, skip=("finding_id",))
+        row.revisions.clear()
+        self.session.flush()
+        for r in data.get("revisions", []):
+            revision = CorrectiveActionRevision(id=uuid.UUID(r["id"]))
+            wire.assign(wire.CAPA_REVISION, revision, r)
+            for f in r.get("files", []):
+                evidence = EvidenceFile(id=uuid.UUID(f["id"]))
+                wire.assign(wire.EVIDENCE_FILE, evidence, f)
+                revision.files.append(evidence)
+            row.revisions.append(revision)
 
 
 def take_local_number(session: Session, finding: Finding, number: int) -> None:

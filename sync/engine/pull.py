@@ -13,6 +13,7 @@ from auditkit.models import (
     Audit,
     AuditActivity,
     AuditClosure,
+    CorrectiveAction,
     Finding,
     Interviewee,
     Meeting,
@@ -197,6 +198,9 @@ def snapshot(session: Session, audit_id: uuid.UUID) -> list[dict[str, Any]]:
     )
     for c in session.scalars(comments):
         found.append(current_row(session, audit_id, "review_comment", str(c)))
+    capas = select(CorrectiveAction.id).where(CorrectiveAction.audit_id == audit_id)
+    for ca in session.scalars(capas.order_by(CorrectiveAction.id)):
+        found.append(current_row(session, audit_id, "corrective_action", str(ca)))
     if session.scalars(select(AuditClosure.id).where(AuditClosure.audit_id == audit_id)).first():
         found.append(current_row(session, audit_id, "closure", str(audit_id)))
     return found
@@ -240,4 +244,8 @@ def current_row(session: Session, audit_id: uuid.UUID, entity: str, key: str) ->
     elif entity == "closure":
         row = session.scalars(select(AuditClosure).where(AuditClosure.audit_id == audit_id)).first()
         data = rows.closure_row(row) if row else None
+    elif entity == "corrective_action":
+        row = session.get(CorrectiveAction, uuid.UUID(key))
+        # Nothing before the client's first submission: a draft is the client's alone.
+        data = rows.corrective_action_row(row) if row and row.submitted_revision else None
     return {"audit_id": str(audit_id), "entity": entity, "key": key, "data": data}

@@ -11,6 +11,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
+import sync.engine.capa_handlers  # noqa: F401  (the lead's judgement of corrective actions)
 import sync.engine.handlers  # noqa: F401  (registers the mutation handlers)
 import sync.engine.query_handlers  # noqa: F401  (and the answer to a reviewer query)
 import sync.engine.submit  # noqa: F401

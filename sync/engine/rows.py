@@ -11,6 +11,7 @@ from typing import Any
 from auditkit.models import (
     AuditActivity,
     AuditClosure,
+    CorrectiveAction,
     Finding,
     Interviewee,
     Meeting,
@@ -56,3 +57,17 @@ def activity_row(a: AuditActivity) -> dict[str, Any]:
 
 def review_comment_row(c: ReviewComment, author_name: str) -> dict[str, Any]:
     return wire.row(wire.REVIEW_COMMENT, c, author=c.author_name or author_name)
+
+
+def corrective_action_row(ca: CorrectiveAction) -> dict[str, Any]:
+    """The corrective action with the revisions the client sent (drafts stay on the server)."""
+    revisions = [
+        wire.row(
+            wire.CAPA_REVISION,
+            r,
+            files=[wire.row(wire.EVIDENCE_FILE, f) for f in r.files],
+        )
+        for r in ca.revisions
+        if r.submitted_at is not None
+    ]
+    return wire.row(wire.CORRECTIVE_ACTION, ca, revisions=revisions)

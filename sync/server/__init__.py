@@ -8,12 +8,12 @@ from sync.protocol import API_PREFIX
 
 
 def init_app(app: Flask) -> None:
-    from sync.server import auth, blobs, errors, pull, push, spec
+    from sync.server import auth, blobs, errors, evidence, pull, push, spec
 
     bp = Blueprint("sync_api", __name__, url_prefix=API_PREFIX)
     errors.register(bp)
     bp.before_request(errors.check_versions)
     bp.before_request(auth.authenticate)
-    for module in (auth, blobs, push, pull, spec):
+    for module in (auth, blobs, evidence, push, pull, spec):
         module.register(bp)
     app.register_blueprint(bp)

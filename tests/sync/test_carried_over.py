@@ -50,7 +50,13 @@ def test_the_laptop_gets_the_schedule_and_the_open_ncs_to_verify(laptops, server
         minor = factory.finding(earlier, grade=Grade.MINOR, number="NC-7")
         minor.statement = "Calibration records of two gauges were missing."
         closed = factory.finding(earlier, grade=Grade.MAJOR, number="NC-8")
-        session.add(CorrectiveAction(finding_id=closed.id, status=CorrectiveActionStatus.VERIFIED))
+        session.add(
+            CorrectiveAction(
+                finding_id=closed.id,
+                audit_id=earlier.id,
+                status=CorrectiveActionStatus.VERIFIED_CLOSED,
+            )
+        )
         factory.finding(earlier, grade=Grade.OFI)
         work = ServerWork(session, Actor.system("test"))
         start = date.today() + timedelta(days=20)

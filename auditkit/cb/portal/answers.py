@@ -13,6 +13,7 @@ from auditkit.cb.portal import bp, contact_required, origin
 from auditkit.models import EvidenceFile, Finding
 from auditkit.portal import notices, records
 from auditkit.portal.accounts import record
+from auditkit.unit_of_work import Actor, ServerWork
 from auditkit.web.database import db_session
 from auditkit.web.evidence_store import evidence_store
 from auditkit.web.mail import mailer
@@ -84,6 +85,10 @@ def save_answer(finding_id: uuid.UUID):  # type: ignore[no-untyped-def]
     if sending:
         detail["revision"] = sent.number
         notices.answer_received(session, mailer(), nc.audit, nc.finding, ca, sent)
+        # The lead's laptop pulls what was sent (never a draft).
+        ServerWork(session, Actor(None, origin())).changed(
+            nc.audit, "corrective_action", str(ca.id), content=False
+        )
     record(
         session, g.contact, action, origin(), audit_id=nc.audit.id,
         entity="corrective_action", entity_id=str(ca.id), detail=detail,
