@@ -227,3 +227,49 @@ def test_another_organisations_nonconformities_and_evidence_are_404(cb_app, fact
     assert removed.status_code == 404
     assert portal.get(f"/portal/evidence/{their_file.id}").status_code == 404
     assert them.get(f"/portal/evidence/{their_file.id}").status_code == 200
+
+
+def test_evidence_sent_with_the_plan_is_verified_by_document_review_once_the_plan_is_accepted(
+    factory, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    from auditkit.evidence_files import EvidenceStore, check
+
+    _, finding, *_ = _released(factory)
+    store = EvidenceStore(tmp_path / "evidence")
+    capa.save_draft(factory.session, finding, capa.AnswerInput("c", "r", "a", LATER), by="Eva")
+    capa.add_file(factory.session, finding, store, check("done.pdf", PDF), by="Eva")
+    capa.submit(factory.session, finding, by="Eva", today=date.today())
+    ca = capa.of(factory.session, finding)
+    work = ServerWork(factory.session, Actor.system("test"))
+    with pytest.raises(capa.CapaRefused, match="needs evidence"):
+        capa.verify(work, ca, finding, method="document_review", note="", revision=1)
+    capa.judge_plan(work, ca, 1, accept=True, reason="")
+    assert capa.evidence_with_plan(ca)
+    capa.verify(work, ca, finding, method="document_review", note="Seen.", revision=1)
+    assert ca.status == CorrectiveActionStatus.VERIFIED_CLOSED
+
+
+def test_a_file_sent_with_the_answer_joins_the_draft_and_a_refused_one_keeps_the_text(
+    cb_app, factory
+) -> None:  # type: ignore[no-untyped-def]
+    _, finding, contact, *_ = _released(factory)
+    portal = _portal(cb_app, contact)
+    page = f"/portal/nonconformities/{finding.id}"
+
+    def send(name: str, data: bytes):  # type: ignore[no-untyped-def]
+        token = csrf_from(portal.get(page).get_data(as_text=True))
+        form = {"csrf_token": token, "do": "save", "correction": "Gauges recalibrated."}
+        return portal.post(
+            page,
+            data={**form, "file": (io.BytesIO(data), name)},
+            content_type="multipart/form-data",
+        )
+
+    refused = send("report.docx", b"MZ\x90\x00" + b"\0" * 400)
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and 'id="file-error"' in html
+    assert "Gauges recalibrated." in html  # the typed text is kept beside the error
+    assert send("report.pdf", PDF).status_code == 302
+    draft = capa.draft_of(_ca(factory, finding))
+    assert draft is not None and draft.correction == "Gauges recalibrated."
+    assert [f.filename for f in draft.files] == ["report.pdf"]

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from auditkit import workflow
 from auditkit.capture.errors import Invalid, ReadOnly
 from auditkit.capture.workspace import Workspace
+from auditkit.corrective_actions.state import evidence_with_plan
 from auditkit.models import (
     AuditTeamMember,
     CorrectiveAction,
@@ -100,7 +101,8 @@ def verify(
     assert finding is not None
     note = _text(note, f"note-{ca.id}")
     if how == VerificationMethod.DOCUMENT_REVIEW:
-        if ca.status != CorrectiveActionStatus.EVIDENCE_SUBMITTED:
+        with_plan = ca.status == CorrectiveActionStatus.PLAN_ACCEPTED and evidence_with_plan(ca)
+        if ca.status != CorrectiveActionStatus.EVIDENCE_SUBMITTED and not with_plan:
             raise Invalid({field: "A document review needs evidence sent by the client."})
     else:
         if how == VerificationMethod.NEXT_AUDIT and finding.grade == Grade.MAJOR:

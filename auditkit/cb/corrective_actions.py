@@ -161,3 +161,8 @@ def method_label(method: str) -> str:
 @bp.app_template_global("capa_status_label")
 def capa_status_label(ca: CorrectiveAction | None) -> str:
     return capa.STATUS_LABELS[ca.status] if ca else "No answer yet"
+
+
+@bp.app_template_global("evidence_with_plan")
+def evidence_with_plan(ca: CorrectiveAction) -> bool:
+    return capa.evidence_with_plan(ca)

@@ -3,7 +3,12 @@ or a minor at the next audit) and closes the nonconformity, or reopens it, with 
 
 from __future__ import annotations
 
-from auditkit.corrective_actions.state import CapaConflict, CapaRefused, checked_text
+from auditkit.corrective_actions.state import (
+    CapaConflict,
+    CapaRefused,
+    checked_text,
+    evidence_with_plan,
+)
 from auditkit.models import (
     Audit,
     CorrectiveAction,
@@ -43,13 +48,18 @@ def verify(
         raise CapaRefused("method", "Choose how the action was verified.") from None
     note = checked_text(note, "note")
     if how == VerificationMethod.DOCUMENT_REVIEW:
-        judged = _judged(
-            ca,
-            revision if revision is not None else ca.submitted_revision,
-            S.EVIDENCE_SUBMITTED,
-            "A document review needs evidence sent by the client.",
-        )
-        _judge(work, judged, "accepted", note)
+        read = revision if revision is not None else ca.submitted_revision
+        if ca.status == S.PLAN_ACCEPTED and evidence_with_plan(ca):
+            # The evidence came with the accepted plan (the correction was already done).
+            _judged(ca, read, S.PLAN_ACCEPTED, "")
+        else:
+            judged = _judged(
+                ca,
+                read,
+                S.EVIDENCE_SUBMITTED,
+                "A document review needs evidence sent by the client.",
+            )
+            _judge(work, judged, "accepted", note)
     else:
         if ca.status not in (S.PLAN_ACCEPTED, S.EVIDENCE_SUBMITTED, S.REOPENED):
             raise CapaRefused("method", "Only an accepted plan can be verified.")

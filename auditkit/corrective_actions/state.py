@@ -76,6 +76,12 @@ def plan_of(ca: CorrectiveAction | None) -> CorrectiveActionRevision | None:
     return next((r for r in submitted(ca) if r.stage == PLAN), None)
 
 
+def evidence_with_plan(ca: CorrectiveAction | None) -> bool:
+    """The newest revision sent is a plan that came with evidence files."""
+    newest = next(iter(submitted(ca)), None)
+    return newest is not None and newest.stage == PLAN and bool(newest.files)
+
+
 def stage_for(ca: CorrectiveAction | None) -> str | None:
     """What the client may write now: the plan, the evidence, or nothing (the CB's turn)."""
     status = ca.status if ca else S.DRAFT

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from auditkit.capture import Invalid, ReadOnly
 from auditkit.capture import corrective_actions as judging
 from auditkit.capture.workspace import Workspace
-from auditkit.corrective_actions import METHOD_LABELS, STATUS_LABELS
+from auditkit.corrective_actions import METHOD_LABELS, STATUS_LABELS, evidence_with_plan
 from auditkit.evidence_files import EvidenceStore
 from auditkit.field.context import load_workspace
 from auditkit.models import CorrectiveAction, EvidenceFile, Finding
@@ -60,6 +60,7 @@ def page(ws: Workspace, *, errors=None, values=None, status: int = 200):  # type
         pending=judging.pending(ws),
         refusals=judging.refusals(ws),
         have=store().exists,
+        evidence_with_plan=evidence_with_plan,
         status_labels=STATUS_LABELS,
         method_labels=METHOD_LABELS,
         errors=errors or {},

@@ -69,12 +69,16 @@ def save_answer(finding_id: uuid.UUID):  # type: ignore[no-untyped-def]
     values = {name: request.form.get(name, "") for name in TEXT_FIELDS}
     sending = request.form.get("do") == "submit"
     session, name = db_session(), g.contact.contact.name
+    upload = request.files.get("file")
     try:
         if capa.stage_for(nc.action) == capa.PLAN or values["note"] or not sending:
             capa.save_draft(session, nc.finding, capa.AnswerInput(**values), by=name)
+        if upload is not None and upload.filename:  # a file chosen with the answer
+            checked = evidence_files.check(upload.filename, upload.read())
+            capa.add_file(session, nc.finding, evidence_store(), checked, by=name)
         if sending:
             sent = capa.submit(session, nc.finding, by=name, today=date.today())
-    except capa.CapaRefused as exc:
+    except (capa.CapaRefused, evidence_files.EvidenceRefused) as exc:
         session.rollback()
         fresh = _nonconformity(finding_id)
         return answer_page(fresh, errors={exc.field: exc.message}, values=values, status=422)
