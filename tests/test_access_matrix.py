@@ -127,12 +127,14 @@ EXPECTED: dict[tuple[str, str], tuple[int, ...]] = {
     ("portal.add_file", "POST"): (302,) * 8,
     ("portal.remove_file", "POST"): (302,) * 8,
     ("portal.evidence_file", "GET"): (302,) * 8,
+    ("portal.ask_for_time", "POST"): (302,) * 8,
     # corrective actions: the audit's lead auditor and reviewers (and admins) judge; this
     # audit has no such corrective action (404); its evidence: whoever may see the audit
     ("capa.judge", "POST"): (302, 404, 403, 404, 403, 404, 403, 404),
     ("capa.verify", "POST"): (302, 404, 403, 404, 403, 404, 403, 404),
     ("capa.refuse_evidence", "POST"): (302, 404, 403, 404, 403, 404, 403, 404),
     ("capa.reopen", "POST"): (302, 404, 403, 404, 403, 404, 403, 404),
+    ("capa.decide_extension", "POST"): (302, 404, 403, 404, 403, 404, 403, 404),
     ("capa.evidence_file", "GET"): (302, 404, 404, 404, 404, 404, 404, 404),
     ("favicon", "GET"): (200,) * 8,
     ("static", "GET"): (200,) * 8,
@@ -222,6 +224,7 @@ def world(factory, cb_app, tmp_path: Path):  # type: ignore[no-untyped-def]
         "release_id": release.id,
         "token": "no-such-invitation",
         "ca_id": uuid.uuid4(),
+        "extension_id": uuid.uuid4(),
         "file_id": uuid.uuid4(),
         "finding_id": uuid.uuid4(),
         "filename": "css/auditkit.css",

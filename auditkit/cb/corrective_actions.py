@@ -13,8 +13,9 @@ from auditkit import corrective_actions as capa
 from auditkit.access import Action
 from auditkit.cb.auth import allowed, requires, server_work, visible
 from auditkit.cb.planning import audit_page
-from auditkit.models import Audit, CorrectiveAction, EvidenceFile, Finding
-from auditkit.portal import notices
+from auditkit.corrective_actions import extensions
+from auditkit.models import Audit, CorrectiveAction, DeadlineExtension, EvidenceFile, Finding
+from auditkit.portal import notices, records
 from auditkit.web.database import db_session
 from auditkit.web.evidence_store import evidence_store
 from auditkit.web.mail import mailer
@@ -166,3 +167,39 @@ def capa_status_label(ca: CorrectiveAction | None) -> str:
 @bp.app_template_global("evidence_with_plan")
 def evidence_with_plan(ca: CorrectiveAction) -> bool:
     return capa.evidence_with_plan(ca)
+
+
+@bp.post("/extensions/<uuid:extension_id>/decide")
+@requires(Action.VIEW_DASHBOARD)
+def decide_extension(audit_id: uuid.UUID, extension_id: uuid.UUID):  # type: ignore[no-untyped-def]
+    """Grant or refuse a client's request for more time to answer."""
+    audit = visible(Audit, audit_id, Action.VIEW_AUDIT)
+    allowed(Action.EVALUATE_CORRECTIVE_ACTIONS, audit)
+    row = db_session().get(DeadlineExtension, extension_id)
+    finding = db_session().get(Finding, row.finding_id) if row else None
+    if row is None or finding is None or finding.audit_id != audit.id:
+        abort(404, description="This audit has no such request.")
+    grant = request.form.get("verdict") == "grant"
+    reason = request.form.get("reason", "")
+    try:
+        extensions.decide(server_work(), row, grant=grant, reason=reason)
+    except capa.CapaRefused as exc:
+        db_session().rollback()
+        key = f"extension-{row.id}"
+        return audit_page(audit, errors={key: exc.message}, values={f"{key}-reason": reason},
+                          status=422)  # fmt: skip
+    notices.extension_decided(db_session(), mailer(), audit, finding, row)
+    db_session().commit()
+    flash("The request is granted." if grant else "The request is refused.")
+    return redirect(url_for("planning.audit", audit_id=audit.id) + "#corrective-actions")
+
+
+@bp.app_template_global("capa_overview")
+def capa_overview(audit: Audit) -> list[Any]:
+    """The audit's nonconformities with deadlines, status and open requests for more time."""
+    rows = records.nonconformities(db_session(), audit.organisation_id)
+    return [
+        (nc, extensions.open_request(db_session(), nc.finding))
+        for nc in rows
+        if nc.audit.id == audit.id
+    ]

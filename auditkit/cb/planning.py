@@ -13,6 +13,7 @@ from auditkit.cb.auth import requires, visible
 from auditkit.cb.sync_activity import sync_activity
 from auditkit.models import Audit, AuditStatus, Organisation
 from auditkit.pagination import paginate
+from auditkit.portal import records
 from auditkit.web.database import db_session
 
 bp = Blueprint("planning", __name__)
@@ -40,7 +41,13 @@ def dashboard():  # type: ignore[no-untyped-def]
         status=status,
         statuses=list(AuditStatus),
         search=search,
+        overdue=records.overdue_everywhere(session)[:OVERDUE_SHOWN]
+        if access.is_staff(g.user)
+        else [],
     )
+
+
+OVERDUE_SHOWN = 20
 
 
 def _status_filter(raw: str | None) -> AuditStatus | None:

@@ -4,6 +4,7 @@ and the lead's judgement of each, queued for the next sync (auditkit.capture.cor
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from pathlib import Path
 
 from flask import (
@@ -21,7 +22,12 @@ from sqlalchemy import select
 from auditkit.capture import Invalid, ReadOnly
 from auditkit.capture import corrective_actions as judging
 from auditkit.capture.workspace import Workspace
-from auditkit.corrective_actions import METHOD_LABELS, STATUS_LABELS, evidence_with_plan
+from auditkit.corrective_actions import (
+    METHOD_LABELS,
+    STATUS_LABELS,
+    evidence_with_plan,
+    is_nonconformity,
+)
 from auditkit.evidence_files import EvidenceStore
 from auditkit.field.context import load_workspace
 from auditkit.models import CorrectiveAction, EvidenceFile, Finding
@@ -49,13 +55,13 @@ def page(ws: Workspace, *, errors=None, values=None, status: int = 200):  # type
             .where(Finding.audit_id == ws.audit.id, Finding.deleted_at.is_(None))
             .order_by(Finding.local_number)
         )
-        if f.id in actions
+        if is_nonconformity(f) and (f.id in actions or str(f.id) in ws.audit.capa_deadlines)
     ]
     html = render_template(
         "field/corrective_actions.html",
         audit=ws.audit,
         tab="capa",
-        rows=[(f, actions[f.id]) for f in findings],
+        rows=[(f, actions.get(f.id), _due(ws, f)) for f in findings],
         lead=judging.is_lead(ws),
         pending=judging.pending(ws),
         refusals=judging.refusals(ws),
@@ -67,6 +73,15 @@ def page(ws: Workspace, *, errors=None, values=None, status: int = 200):  # type
         values=values or {},
     )
     return html, status
+
+
+def _due(ws: Workspace, finding: Finding) -> dict[str, object]:
+    """The finding's deadlines as the server sent them, and which have passed."""
+    sent = ws.audit.capa_deadlines.get(str(finding.id)) or {}
+    today = date.today()
+    answer = date.fromisoformat(sent["answer"]) if sent.get("answer") else None
+    verify = date.fromisoformat(sent["verify"]) if sent.get("verify") else None
+    return {"answer": answer, "verify": verify, "today": today}
 
 
 @bp.get("/")

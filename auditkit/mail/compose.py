@@ -23,6 +23,10 @@ KINDS = (
     "plan_rejected",
     "nc_closed",
     "nc_reopened",
+    "extension_granted",
+    "extension_refused",
+    "deadline_reminder",
+    "deadline_overdue",
 )
 
 

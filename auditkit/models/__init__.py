@@ -50,6 +50,7 @@ from auditkit.models.enums import (
     Verdict,
     VerificationMethod,
 )
+from auditkit.models.extensions import DeadlineExtension
 from auditkit.models.findings import Finding, FindingClause, Photo, Response
 from auditkit.models.mail import MailMessage
 from auditkit.models.outbox import OutboxEntry
@@ -117,6 +118,7 @@ __all__ = [
     "CorrectiveActionStatus",
     "EvidenceFile",
     "VerificationMethod",
+    "DeadlineExtension",
     "Decision",
     "DecisionOutcome",
     "Device",

@@ -87,6 +87,10 @@ class Audit(Base, Timestamps):
     # sent them (auditkit.planning.carry_over), to verify on site. The server works them out
     # when the audit is pulled and leaves this empty.
     carried_over: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")
+    # Laptop: the deadlines of this audit's nonconformities as the server's policy and any
+    # extension set them, {finding id: {"answer": day, "verify": day or null}}; the server
+    # works them out when it sends the audit (auditkit.corrective_actions.deadlines).
+    capa_deadlines: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
 
     organisation: Mapped[Organisation] = relationship(back_populates="audits")
     sites: Mapped[list[Site]] = relationship(secondary=audit_sites, order_by="Site.name")

@@ -36,6 +36,8 @@ class MailMessage(Base):
     audit_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("audits.id", ondelete="SET NULL"), index=True
     )
+    # What a reminder is about, so it goes once: "answer-reminder:<finding id>:<deadline>".
+    topic: Mapped[str | None] = mapped_column(String(120), unique=True)
     status: Mapped[MailStatus] = mapped_column(
         db_enum(MailStatus, "mail_status"), default=MailStatus.QUEUED
     )

@@ -16,6 +16,7 @@ from auditkit.models import (
     Audit,
     CorrectiveAction,
     CorrectiveActionRevision,
+    DeadlineExtension,
     Finding,
     MailMessage,
     PortalAccount,
@@ -177,6 +178,35 @@ def judged(
                 "reason": reason,
                 "by": by,
                 "method": METHOD_LABELS.get(ca.verification_method, ""),  # type: ignore[call-overload]
+                "link": mailer.link(f"/portal/nonconformities/{finding.id}"),
+            },
+        )
+        for account in active_accounts(session, audit.organisation_id)
+    ]
+
+
+def extension_decided(
+    session: Session, mailer: Mailer, audit: Audit, finding: Finding, row: DeadlineExtension
+) -> list[MailMessage]:
+    kind = "extension_granted" if row.decision == "granted" else "extension_refused"
+    return [
+        mail.queue(
+            session,
+            mailer.settings,
+            kind,
+            to_address=account.email,
+            to_name=account.contact.name,
+            cb_name=mailer.cb_name,
+            organisation_id=audit.organisation_id,
+            audit_id=audit.id,
+            context={
+                "contact_name": account.contact.name,
+                "organisation": audit.organisation.legal_name or audit.organisation.name,
+                "audit_label": audit_label(audit),
+                "number": finding.number or f"P{finding.local_number}",
+                "until": row.until,
+                "reason": row.decision_reason,
+                "by": row.decided_by_name,
                 "link": mailer.link(f"/portal/nonconformities/{finding.id}"),
             },
         )

@@ -16,20 +16,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from auditkit import corrective_actions as capa
+from auditkit.corrective_actions import deadlines, extensions
 from auditkit.models import (
     Audit,
     CorrectiveAction,
     CorrectiveActionStatus,
     Finding,
     Grade,
-    Meeting,
-    MeetingKind,
     ReportRelease,
 )
 
-# CB policy, default: the client answers every nonconformity within 30 days of the closing
-# meeting (17021-1 9.4.9 leaves the time to the CB).
-ANSWER_DAYS = 30
 NONCONFORMITY_GRADES = (Grade.MAJOR, Grade.MINOR, Grade.DEVIATION)
 STATUS_LABELS = {
     "awaiting": "Answer due",
@@ -79,23 +75,22 @@ def release(
 
 
 def answer_due(session: Session, audit: Audit) -> date:
-    """The day the answers to the audit's nonconformities are due."""
-    held = session.scalar(
-        select(Meeting.held_at).where(
-            Meeting.audit_id == audit.id, Meeting.kind == MeetingKind.CLOSING
-        )
-    )
-    closed_on = held.date() if held is not None else audit.end_date
-    return closed_on + timedelta(days=ANSWER_DAYS)
+    """The day the answers to the audit's nonconformities are due (CB policy, no extension)."""
+    return deadlines.closed_on(session, audit) + timedelta(days=deadlines.policy().answer_days)
 
 
 @dataclass(frozen=True)
 class Nonconformity:
     finding: Finding
     audit: Audit
-    due: date
+    deadlines: deadlines.Deadlines
     status: str  # a key of STATUS_LABELS
     action: CorrectiveAction | None
+    late: tuple[str, ...]  # "answer", "verification": what is past its deadline
+
+    @property
+    def due(self) -> date:
+        return self.deadlines.answer
 
     @property
     def status_label(self) -> str:
@@ -120,20 +115,21 @@ def nonconformities(
         .order_by(Audit.start_date.desc(), Audit.id, Finding.local_number)
     ).all()
     answers = _latest_answers(session, [f.id for f, _ in rows])
-    dues: dict[uuid.UUID, date] = {}
+    rules = deadlines.policy()
     found = []
     for finding, owner in rows:
-        if owner.id not in dues:
-            dues[owner.id] = answer_due(session, owner)
         answer = answers.get(finding.id)
-        late = today > dues[owner.id]
+        due = deadlines.deadlines(
+            session, owner, finding, rules, extended_to=extensions.granted_until(session, finding)
+        )
+        late = tuple(deadlines.overdue(answer, due, today))
         if answer is None:
-            status = "overdue" if late else "awaiting"
+            status = "overdue" if "answer" in late else "awaiting"
         elif answer.status == CorrectiveActionStatus.DRAFT:
-            status = "draft_overdue" if late else "draft"
+            status = "draft_overdue" if "answer" in late else "draft"
         else:
             status = answer.status.value
-        found.append(Nonconformity(finding, owner, dues[owner.id], status, answer))
+        found.append(Nonconformity(finding, owner, due, status, answer, late))
     return found
 
 
@@ -157,3 +153,21 @@ def _latest_answers(
             select(CorrectiveAction).where(CorrectiveAction.finding_id.in_(finding_ids))
         )
     }
+
+
+def overdue_everywhere(session: Session, *, today: date | None = None) -> list[Nonconformity]:
+    """Every nonconformity past a deadline, of any organisation (the CB's dashboard)."""
+    organisations = session.scalars(
+        select(Audit.organisation_id)
+        .join(ReportRelease, ReportRelease.audit_id == Audit.id)
+        .distinct()
+    ).all()
+    late = [
+        nc
+        for organisation_id in organisations
+        for nc in nonconformities(session, organisation_id, today=today)
+        if nc.late
+    ]
+    return sorted(
+        late, key=lambda nc: min(d for d in (nc.deadlines.answer, nc.deadlines.verify) if d)
+    )

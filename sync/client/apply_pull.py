@@ -152,6 +152,7 @@ class PullApplier:
         audit.vca_level = h.get("vca_level")
         audit.schedule = h.get("schedule") or []
         audit.carried_over = h.get("carried_over") or []
+        audit.capa_deadlines = h.get("capa_deadlines") or {}
         audit.plan_working = {"clauses": h.get("clauses_to_cover") or {}}
         s.add(audit)
         s.flush()

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
 from auditkit.access import syncable_audit_ids
+from auditkit.corrective_actions.deadlines import capa_deadlines
 from auditkit.models import (
     Audit,
     AuditActivity,
@@ -132,6 +133,7 @@ def audit_header(audit: Audit, known_checklists: set[str]) -> dict[str, Any]:
         # of the same certifications, for the team to verify on site.
         "schedule": audit.schedule,
         "carried_over": open_nonconformities(object_session(audit), audit),
+        "capa_deadlines": capa_deadlines(object_session(audit), audit),
         "clauses_to_cover": {
             k: v for k, v in audit.plan_working.get("clauses", {}).items() if k in ("whole", "keys")
         },

@@ -69,6 +69,7 @@ def test_the_lead_judges_offline_and_a_stale_judgement_is_a_conflict(  # type: i
     capa_page = f"/audits/{AUDIT_ID}/corrective-actions/"
     html = anna.client.get(capa_page).get_data(as_text=True)
     assert "No owner for the plan." in html and "calibration.pdf" in html
+    assert f'id="capa-{ca.id}-deadlines"' in html and "Answer due" in html  # the CB's policy
     assert f'id="capa-{ca.id}-accept"' in html
     with anna.session() as session:
         [file_id] = session.scalars(select(CorrectiveAction)).one().revisions[0].files
@@ -127,3 +128,35 @@ def test_the_lead_judges_offline_and_a_stale_judgement_is_a_conflict(  # type: i
             select(AppliedMutation).where(AppliedMutation.status == "rejected")
         ).one()
         assert (refused.name, refused.code) == ("capa.judge.v1", "conflict")
+
+
+def test_the_laptop_shows_deadlines_and_an_extension_granted_moves_them(  # type: ignore[no-untyped-def]
+    laptops, server_engine, factory
+) -> None:
+    from datetime import date, timedelta
+
+    from auditkit.corrective_actions import extensions
+
+    finding = _released_with_a_major(factory)
+    audit = factory.session.get(Audit, AUDIT_ID)
+    audit.start_date = date.today() - timedelta(days=41)
+    audit.end_date = date.today() - timedelta(days=40)
+    factory.commit()
+    anna = laptops("anna").login("auditor1")
+    assert anna.sync().ok
+    page = f"/audits/{AUDIT_ID}/corrective-actions/"
+    html = anna.client.get(page).get_data(as_text=True)
+    was_due = (audit.end_date + timedelta(days=30)).isoformat()
+    assert f"Answer due {was_due}" in html and "overdue" in html and "No answer yet" in html
+
+    later = date.today() + timedelta(days=20)
+    asked = extensions.ask(
+        factory.session, finding, until=later.isoformat(), reason="Lab closed.", by="Eva",
+        due=audit.end_date + timedelta(days=30), today=date.today(),
+    )  # fmt: skip
+    extensions.decide(ServerWork(factory.session, Actor.system("t")), asked, grant=True, reason="")
+    factory.commit()
+    assert anna.sync().ok
+    html = anna.client.get(page).get_data(as_text=True)
+    assert f"Answer due {later.isoformat()}" in html
+    assert "Answer due " + later.isoformat() + " <strong" not in html  # no longer overdue

@@ -10,6 +10,7 @@ from flask import abort, flash, g, redirect, render_template, request, send_file
 from auditkit import corrective_actions as capa
 from auditkit import evidence_files
 from auditkit.cb.portal import bp, contact_required, origin
+from auditkit.corrective_actions import extensions
 from auditkit.models import EvidenceFile, Finding
 from auditkit.portal import notices, records
 from auditkit.portal.accounts import record
@@ -51,6 +52,7 @@ def answer_page(nc: records.Nonconformity, *, errors=None, values=None, status: 
         values=values,
         errors=errors or {},
         limits=evidence_files,
+        requests=extensions.requests(db_session(), nc.finding),
     )
     return html, status
 
@@ -165,3 +167,33 @@ def evidence_file(file_id: uuid.UUID):  # type: ignore[no-untyped-def]
 
 def _owned(finding: Finding) -> records.Nonconformity | None:
     return records.nonconformity(db_session(), g.contact.organisation_id, finding.id)
+
+
+@bp.post("/nonconformities/<uuid:finding_id>/extension")
+@contact_required
+def ask_for_time(finding_id: uuid.UUID):  # type: ignore[no-untyped-def]
+    """Ask for more time to answer: the new date and why."""
+    nc = _nonconformity(finding_id)
+    values = {
+        "until": request.form.get("until", ""),
+        "extension_reason": request.form.get("extension_reason", ""),
+    }
+    session = db_session()
+    try:
+        row = extensions.ask(
+            session, nc.finding, until=values["until"], reason=values["extension_reason"],
+            by=g.contact.contact.name, due=nc.due, today=date.today(),
+        )  # fmt: skip
+    except capa.CapaRefused as exc:
+        session.rollback()
+        return answer_page(
+            _nonconformity(finding_id), errors={exc.field: exc.message}, values=values, status=422
+        )
+    record(
+        session, g.contact, "portal.extension_request", origin(), audit_id=nc.audit.id,
+        entity="deadline_extension", entity_id=str(row.id),
+        detail={"finding_id": str(nc.finding.id), "until": row.until.isoformat()},
+    )  # fmt: skip
+    session.commit()
+    flash("Your request is sent; we will tell you the answer by mail.")
+    return redirect(url_for("portal.answer", finding_id=finding_id) + "#extension")

@@ -1,5 +1,6 @@
 """corrective actions rebuilt: one per nonconformity with its status and verification, every
-submission a revision with the CB's judgement, evidence files by sha256
+submission a revision with the CB's judgement, evidence files by sha256; laptops keep the
+deadlines of an audit's nonconformities
 
 The old table was never written (no page or sync wrote it), so it is replaced, not moved.
 
@@ -25,6 +26,10 @@ CAPA_STATUS = sa.Enum(
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("audits") as batch_op:
+        batch_op.add_column(
+            sa.Column("capa_deadlines", sa.JSON(), nullable=False, server_default="{}")
+        )
     op.drop_table("corrective_actions")
     op.create_table(
         "corrective_actions",
@@ -132,4 +137,6 @@ def downgrade() -> None:
     op.drop_table("evidence_files")
     op.drop_table("corrective_action_revisions")
     op.drop_table("corrective_actions")
+    with op.batch_alter_table("audits") as batch_op:
+        batch_op.drop_column("capa_deadlines")
     # The earlier shape (0003) is not restored: it never held data.
