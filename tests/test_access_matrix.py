@@ -88,6 +88,8 @@ EXPECTED: dict[tuple[str, str], tuple[int, ...]] = {
     ("audit_planning.replan", "GET"): (302, 200, 200, 403, 403, 403, 403, 403),
     ("audit_planning.replan", "POST"): (302, 422, 422, 403, 403, 403, 403, 403),
     # the plan for the client: whoever may see the audit
+    # mailing the plan and team to the client: planners (the contact has an address: sent, 302)
+    ("audit_planning.send_plan", "POST"): (302, 302, 302, 403, 403, 403, 403, 403),
     ("audit_planning.printable_plan", "GET"): (302, 200, 200, 200, 200, 200, 200, 404),
     # the CB-wide programme: staff
     ("programme.index", "GET"): (302, 200, 200, 200, 200, 403, 403, 403),

@@ -272,3 +272,24 @@ def test_no_organisation_sees_another_organisations_records(cb_app, factory) -> 
         html = portal.get(page).get_data(as_text=True)
         assert str(mine.id) in html and str(theirs.id) not in html
         assert theirs.organisation.name not in html
+
+
+def test_the_plan_and_team_are_mailed_to_the_client_with_the_right_to_object(
+    smtp_server: LocalSMTP, cb_app, factory
+) -> None:  # type: ignore[no-untyped-def]
+    lead = factory.auditor()
+    audit = factory.audit(lead=lead)
+    representative = audit.organisation.contacts[0]
+    portal_contact = _active_contact(factory, audit.organisation)
+    staff, _ = _staff(cb_app, factory)
+    sent = _post(staff, f"/audits/{audit.id}", f"/audits/{audit.id}/plan/send")
+    assert sent.status_code == 302
+    messages = smtp_server.wait_for(2)
+    assert sorted(r[0] for r in smtp_server.recipients) == sorted(
+        [representative.email, portal_contact.email]
+    )
+    text = text_of(messages[0])
+    assert messages[0]["Subject"].startswith("Audit plan: stage 2 audit")
+    assert f"{lead.full_name}, Lead auditor" in text
+    assert "You may object to the appointment" in text and f"/portal/audits/{audit.id}/plan" in text
+    assert "audit.plan_send" in _actions(factory)

@@ -24,7 +24,9 @@ from auditkit.planning.proposal import proposed_time
 from auditkit.planning.replan import change_plan
 from auditkit.planning.team import TeamBlocked
 from auditkit.planning.time_tables import load_tables
+from auditkit.portal import notices
 from auditkit.web.database import db_session
+from auditkit.web.mail import mailer
 
 bp = Blueprint("audit_planning", __name__)
 TEXT_FIELDS = (
@@ -165,6 +167,24 @@ def printable_plan(audit_id: uuid.UUID):  # type: ignore[no-untyped-def]
     """The audit plan as the client receives it: a page to print or save as PDF."""
     audit = visible(Audit, audit_id, Action.VIEW_AUDIT)
     return render_template("cb/audit_plan_print.html", audit=audit, schedule=schedule.rows(audit))
+
+
+@bp.post("/audits/<uuid:audit_id>/plan/send")
+@requires(Action.PLAN_AUDITS)
+def send_plan(audit_id: uuid.UUID):  # type: ignore[no-untyped-def]
+    """Mail the plan and the team to the client's contacts (with the right to object)."""
+    audit = visible(Audit, audit_id, Action.VIEW_AUDIT)
+    sent = notices.audit_plan(db_session(), mailer(), audit)
+    if not sent:
+        flash("The client has no contact with an e-mail address to send the plan to.", "error")
+        return redirect(url_for("planning.audit", audit_id=audit_id) + "#schedule")
+    server_work().event(
+        "audit.plan_send", audit_id=audit.id, entity="audit", entity_id=str(audit.id),
+        detail={"to": sorted(m.to_address for m in sent)},
+    )  # fmt: skip
+    db_session().commit()
+    flash(f"The plan is on its way to {', '.join(sorted(m.to_address for m in sent))}.")
+    return redirect(url_for("planning.audit", audit_id=audit_id) + "#schedule")
 
 
 @bp.app_template_global("schedule_rows")

@@ -17,6 +17,7 @@ from auditkit.resources import templates_dir
 
 KINDS = (
     "invitation",
+    "audit_plan",
     "report_released",
     "answer_received",
     "plan_accepted",

@@ -212,3 +212,41 @@ def extension_decided(
         )
         for account in active_accounts(session, audit.organisation_id)
     ]
+
+
+def audit_plan(session: Session, mailer: Mailer, audit: Audit) -> list[MailMessage]:
+    """The audit plan and team to the client: every contact with portal access, and the
+    management representative, with the right to object to a member of the team."""
+    recipients: dict[str, str] = {
+        a.email: a.contact.name for a in active_accounts(session, audit.organisation_id)
+    }
+    for contact in audit.organisation.contacts:
+        if contact.is_management_representative and contact.email.strip():
+            recipients.setdefault(contact.email.strip().lower(), contact.name)
+    team = [
+        (m.user.full_name, labels.TEAM_ROLE_LABELS.get(m.role, m.role.value))
+        for m in audit.team_in_order
+    ]
+    sites = [s.name for s in audit.sites]
+    return [
+        mail.queue(
+            session,
+            mailer.settings,
+            "audit_plan",
+            to_address=address,
+            to_name=name,
+            cb_name=mailer.cb_name,
+            organisation_id=audit.organisation_id,
+            audit_id=audit.id,
+            context={
+                "contact_name": name,
+                "organisation": audit.organisation.legal_name or audit.organisation.name,
+                "audit_label": audit_label(audit),
+                "team": team,
+                "sites": sites,
+                "start": audit.start_date,
+                "link": mailer.link(f"/portal/audits/{audit.id}/plan"),
+            },
+        )
+        for address, name in sorted(recipients.items())
+    ]
