@@ -19,6 +19,7 @@ from auditkit.models import (
     AuditStatus,
     CorrectiveAction,
     CorrectiveActionStatus,
+    Finding,
     Grade,
     ReportRelease,
     Role,
@@ -27,7 +28,7 @@ from auditkit.models import (
 from auditkit.unit_of_work import Actor, ServerWork
 from tests.helpers import csrf_from, sign_in
 from tests.mail_server import LocalSMTP, text_of
-from tests.test_portal import _active_contact, _portal, _post
+from tests.test_portal import _active_contact, _portal, _post, needs_pdf
 
 PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 LATER = (date.today() + timedelta(days=60)).isoformat()
@@ -273,3 +274,47 @@ def test_a_file_sent_with_the_answer_joins_the_draft_and_a_refused_one_keeps_the
     draft = capa.draft_of(_ca(factory, finding))
     assert draft is not None and draft.correction == "Gauges recalibrated."
     assert [f.filename for f in draft.files] == ["report.pdf"]
+
+
+@needs_pdf
+def test_every_portal_route_with_an_id_answers_404_for_another_organisations_ids(
+    cb_app, factory
+) -> None:  # type: ignore[no-untyped-def]
+    """Walks the portal's URL map: a new route that takes an id is covered without more code."""
+    from flask import url_for
+
+    from tests.test_portal import _released_audit
+
+    mine, _, _ = _released_audit(cb_app, factory)
+    theirs, their_release, their_photo = _released_audit(cb_app, factory)
+    their_nc = factory.session.scalars(
+        select(Finding).where(Finding.audit_id == theirs.id, Finding.grade == Grade.MAJOR)
+    ).one()
+    their_contact = _active_contact(factory, theirs.organisation)
+    them = _portal(cb_app, their_contact)
+    assert _upload(them, their_nc, "theirs.pdf", PDF).status_code == 302
+    [their_file] = _ca(factory, their_nc).revisions[-1].files
+    ids = {
+        "audit_id": theirs.id,
+        "release_id": their_release.id,
+        "sha256": their_photo.sha256,
+        "finding_id": their_nc.id,
+        "file_id": their_file.id,
+    }
+    portal = _portal(cb_app, _active_contact(factory, mine.organisation))
+    token = csrf_from(portal.get("/portal/").get_data(as_text=True))
+    walked = []
+    for rule in cb_app.url_map.iter_rules():
+        if not rule.endpoint.startswith("portal.") or not set(rule.arguments) & set(ids):
+            continue
+        with cb_app.test_request_context():
+            url = url_for(rule.endpoint, **{k: ids[k] for k in rule.arguments})
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            answer = portal.open(
+                url, method=method, data={"csrf_token": token} if method == "POST" else None
+            )
+            assert answer.status_code == 404, (method, rule.endpoint, answer.status_code)
+            walked.append(rule.endpoint)
+        assert them.get(url).status_code in (200, 405), rule.endpoint  # theirs to see
+    assert {"portal.answer", "portal.save_answer", "portal.ask_for_time", "portal.evidence_file",
+            "portal.release", "portal.release_photo", "portal.plan"} <= set(walked)  # fmt: skip

@@ -28,8 +28,8 @@ from auditkit.corrective_actions.state import (
     is_nonconformity,
     of,
     plan_of,
+    sent_revisions,
     stage_for,
-    submitted,
 )
 
 __all__ = [
@@ -53,6 +53,6 @@ __all__ = [
     "save_draft",
     "stage_for",
     "submit",
-    "submitted",
+    "sent_revisions",
     "verify",
 ]

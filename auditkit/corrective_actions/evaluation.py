@@ -30,7 +30,7 @@ def judge_plan(
     reason = checked_text(reason, "reason")
     if not accept and not reason.strip():
         raise CapaRefused("reason", "Say why the plan is rejected: the client needs to know.")
-    _judge(work, judged, "accepted" if accept else "rejected", reason)
+    _judge(work, judged, "accept" if accept else "reject", reason)
     ca.status = S.PLAN_ACCEPTED if accept else S.PLAN_REJECTED
     ca.version += 1
     _event(work, ca, "capa.plan_accept" if accept else "capa.plan_reject", revision, reason)
@@ -59,7 +59,7 @@ def verify(
                 S.EVIDENCE_SUBMITTED,
                 "A document review needs evidence sent by the client.",
             )
-            _judge(work, judged, "accepted", note)
+            _judge(work, judged, "accept", note)
     else:
         if ca.status not in (S.PLAN_ACCEPTED, S.EVIDENCE_SUBMITTED, S.REOPENED):
             raise CapaRefused("method", "Only an accepted plan can be verified.")
@@ -85,7 +85,7 @@ def refuse_evidence(work: ServerWork, ca: CorrectiveAction, revision: int, reaso
     judged = _judged(ca, revision, S.EVIDENCE_SUBMITTED, "No evidence is waiting to be verified.")
     if not reason.strip():
         raise CapaRefused("reason", "Say what is missing from the evidence.")
-    _judge(work, judged, "rejected", checked_text(reason, "reason"))
+    _judge(work, judged, "reject", checked_text(reason, "reason"))
     ca.status = S.REOPENED
     ca.version += 1
     _event(work, ca, "capa.evidence_refuse", revision, reason)

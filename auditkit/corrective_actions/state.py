@@ -66,19 +66,19 @@ def draft_of(ca: CorrectiveAction | None) -> CorrectiveActionRevision | None:
     return ca.revisions[-1]
 
 
-def submitted(ca: CorrectiveAction | None) -> list[CorrectiveActionRevision]:
+def sent_revisions(ca: CorrectiveAction | None) -> list[CorrectiveActionRevision]:
     """The revisions sent, newest first."""
     return [r for r in reversed(ca.revisions) if r.submitted_at] if ca else []
 
 
 def plan_of(ca: CorrectiveAction | None) -> CorrectiveActionRevision | None:
     """The newest plan sent (its texts stand until a new plan is sent)."""
-    return next((r for r in submitted(ca) if r.stage == PLAN), None)
+    return next((r for r in sent_revisions(ca) if r.stage == PLAN), None)
 
 
 def evidence_with_plan(ca: CorrectiveAction | None) -> bool:
     """The newest revision sent is a plan that came with evidence files."""
-    newest = next(iter(submitted(ca)), None)
+    newest = next(iter(sent_revisions(ca)), None)
     return newest is not None and newest.stage == PLAN and bool(newest.files)
 
 

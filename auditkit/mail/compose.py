@@ -18,7 +18,7 @@ from auditkit.resources import templates_dir
 KINDS = (
     "invitation",
     "audit_plan",
-    "report_released",
+    "report_release",
     "answer_received",
     "plan_accepted",
     "plan_rejected",

@@ -69,7 +69,8 @@ class CorrectiveActionRevision(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     submitted_at: Mapped[datetime | None]  # None: a draft
     submitted_by_name: Mapped[str] = mapped_column(String(200), default="")
-    # "accepted" or "rejected" once the CB has judged it, with who, when and why.
+    # "accept" or "reject" once the CB has judged it (the verdicts of capa.judge.v1), with
+    # who, when and why.
     judgement: Mapped[str] = mapped_column(String(16), default="")
     judged_at: Mapped[datetime | None]
     judged_by_name: Mapped[str] = mapped_column(String(200), default="")

@@ -15,12 +15,14 @@ from flask import Flask
 from jinja2 import StrictUndefined
 
 from auditkit import __version__, labels, workflow
+from auditkit.models import CorrectiveActionStatus
 
 
 def init_app(app: Flask) -> None:
     app.jinja_env.undefined = StrictUndefined
     app.jinja_env.globals["app_version"] = __version__
     app.jinja_env.globals["labels"] = labels
+    app.jinja_env.globals["CapaStatus"] = CorrectiveActionStatus
     # Templates ask the workflow, never spell a status.
     app.jinja_env.globals["content_locked"] = lambda audit: workflow.content_locked(audit.status)
     app.jinja_env.globals["status_label"] = workflow.status_label

@@ -47,7 +47,7 @@ def answer_page(nc: records.Nonconformity, *, errors=None, values=None, status: 
         ca=ca,
         stage=capa.stage_for(ca),
         draft=draft,
-        history=capa.submitted(ca),
+        history=capa.sent_revisions(ca),
         plan=capa.plan_of(ca),
         values=values,
         errors=errors or {},
