@@ -1,10 +1,11 @@
 """The CB app's mail: settings and transport from the environment, and a sender thread that
 sends what a request queued as soon as its transaction commits (auditkit.mail.outbox).
 
-The request never waits for the SMTP server. A message the thread cannot send now is retried
-by it (it also looks for due retries every POLL_S seconds) and by `auditkit mail send`; one
-queued by a transaction that rolls back never existed. Set MAIL_SEND_AFTER_COMMIT False to
-leave all sending to `auditkit mail send`.
+The request never waits for the SMTP server. The thread runs only while there is mail to
+send and ends IDLE_S seconds after the last, so it never keeps the app's engine (and its
+pooled database connections) alive. A message it cannot send now is retried by
+`auditkit mail send` (run from cron); one queued by a transaction that rolls back never
+existed. Set MAIL_SEND_AFTER_COMMIT False to leave all sending to `auditkit mail send`.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from auditkit.config import cb_identity
 from auditkit.web.database import EXTENSION as DATABASE
 
 EXTENSION = "auditkit.mail"
-POLL_S = 60.0
+IDLE_S = 2.0
 log = logging.getLogger(__name__)
 
 
@@ -61,8 +62,8 @@ class _Sender:
         self.thread: threading.Thread | None = None
 
     def submit(self, ids: list[uuid.UUID]) -> None:
-        self.waiting.put(ids)
         with self.lock:
+            self.waiting.put(ids)
             if self.thread is None or not self.thread.is_alive():
                 self.thread = threading.Thread(target=self._run, name="mail-sender", daemon=True)
                 self.thread.start()
@@ -70,9 +71,13 @@ class _Sender:
     def _run(self) -> None:
         while True:
             try:
-                ids: list[uuid.UUID] | None = self.waiting.get(timeout=POLL_S)
+                ids = self.waiting.get(timeout=IDLE_S)
             except queue.Empty:
-                ids = None  # nothing new: look for retries that are due
+                with self.lock:  # a submit in between sees this thread alive or starts one
+                    if self.waiting.empty():
+                        self.thread = None
+                        return
+                continue
             try:
                 mail.deliver(self.factory, self.transport, self.settings, ids=ids)
             except Exception:  # a database hiccup must not end the thread
