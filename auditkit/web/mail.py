@@ -28,6 +28,9 @@ IDLE_S = 2.0
 log = logging.getLogger(__name__)
 
 
+SENDER = "auditkit.mail.sender"  # Session.info key: the sender of the app whose session it is
+
+
 def init_app(app: Flask) -> None:
     settings = mail.mail_settings(app.config["DATA_DIR"])
     app.extensions[EXTENSION] = mail.Mailer(settings, cb_identity().name)
@@ -35,15 +38,19 @@ def init_app(app: Flask) -> None:
     if not app.config["MAIL_SEND_AFTER_COMMIT"]:
         return
     factory: sessionmaker[Session] = app.extensions[DATABASE]
-    sender = _Sender(factory, settings)
+    # Through the session's info, not a listener on this factory: a listener is kept by
+    # SQLAlchemy's event registry, and with it the app's engine and its pooled connections.
+    factory.configure(info={SENDER: _Sender(factory, settings)})
 
-    @event.listens_for(factory, "after_commit")
-    def _after_commit(session: Session) -> None:
-        if session.in_nested_transaction():
-            return  # a savepoint released (the sync push's per-change ones): not yet committed
-        ids = mail.queued_ids(session)
-        if ids:
-            sender.submit(ids)
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    sender = session.info.get(SENDER)
+    if sender is None or session.in_nested_transaction():
+        return  # not an app's session, or a savepoint released (a sync push's): no commit yet
+    ids = mail.queued_ids(session)
+    if ids:
+        sender.submit(ids)
 
 
 def mailer() -> mail.Mailer:
