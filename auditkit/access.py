@@ -48,6 +48,10 @@ class Action(StrEnum):
     MANAGE_AUDITORS = "auditors.manage"  # qualifications and declared ties of auditors
     EVALUATE_CORRECTIVE_ACTIONS = "capa.evaluate"  # judge plans, verify, close, reopen
     MANAGE_PORTAL = "portal.manage"  # invite client contacts to the portal, disable them
+    VIEW_DECISIONS = "decisions.view"  # the decision queue, files, decisions, certificates
+    DECIDE = "decisions.take"  # take a certification decision (gates check the teams)
+    RECORD_APPEAL = "appeals.record"  # note an appeal as received
+    DECIDE_APPEAL = "appeals.decide"  # by someone who took no part in the decision
     MANAGE_USERS = "users.manage"  # create accounts, set roles, reset passwords, disable
     CHANGE_OWN_PASSWORD = "account.password"
 
@@ -56,6 +60,7 @@ STAFF = frozenset({Role.ADMIN, Role.PLANNER, Role.REVIEWER, Role.DECISION_MAKER}
 REVIEWERS = frozenset({Role.ADMIN, Role.REVIEWER})
 IMPORTERS = frozenset({Role.ADMIN, Role.PLANNER})
 PLANNERS = frozenset({Role.ADMIN, Role.PLANNER})
+DECISION_MAKERS = frozenset({Role.ADMIN, Role.DECISION_MAKER})
 SIGN_IN = STAFF | {Role.AUDITOR}
 
 
@@ -95,6 +100,10 @@ def can(user: User | None, action: Action | str, obj: object = None) -> bool:
         return any(m.user_id == user.id and m.role == TeamRole.LEAD for m in obj.team)
     if action == Action.MANAGE_PORTAL:
         return bool(roles & (PLANNERS | REVIEWERS))
+    if action in (Action.VIEW_DECISIONS, Action.RECORD_APPEAL):
+        return bool(roles & STAFF)
+    if action in (Action.DECIDE, Action.DECIDE_APPEAL):
+        return bool(roles & DECISION_MAKERS)
     if action == Action.OVERRIDE_TEAM_CHECKS:
         return Role.ADMIN in roles
     if action == Action.MANAGE_USERS:

@@ -149,6 +149,14 @@ def started(status: AuditStatus) -> bool:
 HELD_ELSEWHERE = S.ACCEPTED
 
 
+# Where an audit waits for the certification decision: accepted, its report released or not.
+AWAITING_DECISION = MOVES["decide"].sources
+
+
+def decided(status: AuditStatus) -> bool:
+    return status == S.DECIDED
+
+
 def status_label(status: AuditStatus) -> str:
     return LABELS[status]
 

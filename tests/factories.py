@@ -459,6 +459,15 @@ BUILDERS: dict[str, Callable[..., Any]] = {
 }
 
 
+def _register_more() -> None:
+    from tests.factories_certificates import certificate
+
+    BUILDERS["certificate"] = certificate
+
+
+_register_more()
+
+
 class Factory:
     """The factories bound to one session: `factory.audit(...)` is `audit(session, ...)`."""
 

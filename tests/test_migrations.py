@@ -43,9 +43,9 @@ def test_laptops_get_the_shared_branch_and_the_server_both(
     laptop = make_engine(f"sqlite:///{database}")
     server = make_engine(migrated_server_db)
     try:
-        assert current_revisions(laptop) == head_revisions(FIELD_TARGET) == {"0015"}
+        assert current_revisions(laptop) == head_revisions(FIELD_TARGET) == {"0016"}
         # The server is at the server branch's head, which depends on the shared one.
-        assert current_revisions(server) == head_revisions() == {"s0007", "0015"}
+        assert current_revisions(server) == head_revisions() == {"s0008"}
     finally:
         laptop.dispose()
         server.dispose()

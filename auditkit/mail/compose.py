@@ -28,6 +28,7 @@ KINDS = (
     "extension_refused",
     "deadline_reminder",
     "deadline_overdue",
+    "decision",
 )
 
 

@@ -16,11 +16,8 @@ from auditkit.models.base import Base, utcnow
 from auditkit.models.certification import (
     AuditChainHead,
     AuditEvent,
-    Certificate,
-    CertificateSite,
     Certification,
     CertificationCycle,
-    Decision,
     ReviewComment,
     audit_certifications,
     certification_sites,
@@ -29,6 +26,15 @@ from auditkit.models.corrective_actions import (
     CorrectiveAction,
     CorrectiveActionRevision,
     EvidenceFile,
+)
+from auditkit.models.decisions import (
+    Appeal,
+    Certificate,
+    CertificateSite,
+    Counter,
+    Decision,
+    RateLimit,
+    decision_audits,
 )
 from auditkit.models.enums import (
     ActivityMode,
@@ -79,6 +85,10 @@ from auditkit.models.sync import (
 )
 
 __all__ = [
+    "Appeal",
+    "Counter",
+    "RateLimit",
+    "decision_audits",
     "AuditorQualification",
     "ImpartialityDeclaration",
     "TeamObjection",

@@ -1,5 +1,5 @@
-"""What the CB certifies and decides: certifications and their cycles, decisions,
-certificates, CAPA, review, events."""
+"""What the CB certifies: certifications and their cycles, review queries, audit events.
+Decisions and certificates are in auditkit.models.decisions."""
 
 from __future__ import annotations
 
@@ -11,12 +11,7 @@ from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from auditkit.models.base import Base, LaptopRecord, Timestamps, utcnow
-from auditkit.models.enums import (
-    CertificateStatus,
-    CommentKind,
-    DecisionOutcome,
-    db_enum,
-)
+from auditkit.models.enums import CommentKind, db_enum
 from auditkit.models.parties import Organisation, Site
 
 if TYPE_CHECKING:
@@ -120,75 +115,6 @@ class CertificationCycle(Base, Timestamps):
     origin: Mapped[str] = mapped_column(String(20), default="decision")  # decision, transfer
 
     certification: Mapped[Certification] = relationship(back_populates="cycles")
-
-
-class Decision(Base, Timestamps):
-    """A certification decision, taken by someone who was not on the audit team."""
-
-    __tablename__ = "decisions"
-
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"), index=True)
-    certification_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("certifications.id"), index=True
-    )
-    audit_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("audits.id"), index=True)
-    cycle_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("certification_cycles.id"))
-    outcome: Mapped[DecisionOutcome] = mapped_column(db_enum(DecisionOutcome, "decision_outcome"))
-    decided_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
-    decided_at: Mapped[datetime] = mapped_column(default=utcnow)
-    decision_date: Mapped[date]
-    reasons: Mapped[str] = mapped_column(Text, default="")
-    gate_results: Mapped[list[Any]] = mapped_column(default=list)
-
-
-class Certificate(Base, Timestamps):
-    """One revision of a certificate; a revision supersedes the one before it."""
-
-    __tablename__ = "certificates"
-    __table_args__ = (UniqueConstraint("number", "revision"),)
-
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    number: Mapped[str] = mapped_column(String(60), index=True)
-    revision: Mapped[int] = mapped_column(default=0)
-    organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"), index=True)
-    certification_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("certifications.id"), index=True
-    )
-    cycle_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("certification_cycles.id"))
-    decision_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("decisions.id"))
-    supersedes_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("certificates.id"))
-    status: Mapped[CertificateStatus] = mapped_column(
-        db_enum(CertificateStatus, "certificate_status"), default=CertificateStatus.DRAFT
-    )
-    # [{"standard": "ISO 9001", "edition": "2015", "amendment": "Amd 1:2024"}]
-    standards: Mapped[list[Any]] = mapped_column(default=list)
-    original_date: Mapped[date | None]
-    issue_date: Mapped[date | None]
-    effective_date: Mapped[date | None]
-    expiry_date: Mapped[date | None]
-    accredited: Mapped[bool] = mapped_column(default=True)
-    soa_version: Mapped[str] = mapped_column(String(80), default="")
-
-    sites: Mapped[list[CertificateSite]] = relationship(
-        back_populates="certificate", cascade="all, delete-orphan"
-    )
-
-
-class CertificateSite(Base):
-    """The scope of a certificate at one site."""
-
-    __tablename__ = "certificate_sites"
-    __table_args__ = (UniqueConstraint("certificate_id", "site_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    certificate_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("certificates.id", ondelete="CASCADE"), index=True
-    )
-    site_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sites.id"))
-    scope: Mapped[str] = mapped_column(Text)
-
-    certificate: Mapped[Certificate] = relationship(back_populates="sites")
 
 
 class ReviewComment(Base, LaptopRecord):

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from auditkit.models.base import Base, Timestamps, utcnow
@@ -34,6 +34,9 @@ class Organisation(Base, Timestamps):
     # clients apart, and what a likely duplicate is found by (auditkit.clients).
     registration_number: Mapped[str] = mapped_column(String(60), default="", server_default="")
     archived_at: Mapped[datetime | None]  # no longer a client; kept with its history
+    # Listed in the public certificate directory (a search by name); a lookup by certificate
+    # number answers whatever this says (17021-1 8.1.3).
+    public_directory: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     sites: Mapped[list[Site]] = relationship(
         back_populates="organisation", cascade="all, delete-orphan", order_by="Site.name"
