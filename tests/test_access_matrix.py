@@ -130,6 +130,8 @@ EXPECTED: dict[tuple[str, str], tuple[int, ...]] = {
     ("portal.remove_file", "POST"): (302,) * 8,
     ("portal.evidence_file", "GET"): (302,) * 8,
     ("portal.ask_for_time", "POST"): (302,) * 8,
+    ("portal.certificates", "GET"): (302,) * 8,
+    ("portal.certificate_download", "GET"): (302,) * 8,
     # corrective actions: the audit's lead auditor and reviewers (and admins) judge; this
     # audit has no such corrective action (404); its evidence: whoever may see the audit
     ("capa.judge", "POST"): (302, 404, 403, 404, 403, 404, 403, 404),
@@ -153,6 +155,26 @@ EXPECTED: dict[tuple[str, str], tuple[int, ...]] = {
     # Evidence of corrective actions: none here (the sha256 is a photo's), so 404 for all.
     ("sync_api.evidence_get", "GET"): (401, 401, 401, 401, 401, 404, 404, 404),
     ("sync_api.blob_patch", "PATCH"): (401, 401, 401, 401, 401, 400, 400, 400),
+    # -- the public check (/verify, /api/public/v1): anyone --
+    # (no certificate has the number asked here: the same 404 for everyone, signed in or not)
+    ("public.verify", "GET"): (200,) * 8,
+    ("public.certificate", "GET"): (404,) * 8,
+    ("public.api_certificate", "GET"): (404,) * 8,
+    # -- the CB dashboard's plots --
+    ("dashboard.index", "GET"): (302, 200, 200, 200, 200, 403, 403, 403),
+    ("dashboard.plot", "GET"): (302, 200, 200, 200, 200, 403, 403, 403),
+    # -- decisions, appeals and certificates (staff) --
+    # Staff read them; decision makers (and admins) decide: an empty form is 422. The
+    # decision and appeal here do not exist (404 to those who may act on one).
+    ("decisions.index", "GET"): (302, 200, 200, 200, 200, 403, 403, 403),
+    ("decisions.file_page", "GET"): (302, 200, 200, 200, 200, 403, 403, 403),
+    ("decisions.take", "POST"): (302, 422, 403, 403, 422, 403, 403, 403),
+    ("decisions.show", "GET"): (302, 404, 404, 404, 404, 403, 403, 403),
+    ("decisions.lodge_appeal", "POST"): (302, 404, 404, 404, 404, 403, 403, 403),
+    ("decisions.decide_appeal", "POST"): (302, 404, 403, 403, 404, 403, 403, 403),
+    ("certificates.index", "GET"): (302, 200, 200, 200, 200, 403, 403, 403),
+    ("certificates.show", "GET"): (302, 404, 404, 404, 404, 403, 403, 403),
+    ("certificates.pdf", "GET"): (302, 404, 404, 404, 404, 403, 403, 403),
 }
 
 
@@ -230,6 +252,10 @@ def world(factory, cb_app, tmp_path: Path):  # type: ignore[no-untyped-def]
         "file_id": uuid.uuid4(),
         "finding_id": uuid.uuid4(),
         "filename": "css/auditkit.css",
+        "number": "AK-NO-SUCH-00000",
+        "plot_name": "nonconformities",
+        "decision_id": uuid.uuid4(),
+        "appeal_id": uuid.uuid4(),
     }
     return people, values
 

@@ -294,7 +294,10 @@ def test_every_portal_route_with_an_id_answers_404_for_another_organisations_ids
     them = _portal(cb_app, their_contact)
     assert _upload(them, their_nc, "theirs.pdf", PDF).status_code == 302
     [their_file] = _ca(factory, their_nc).revisions[-1].files
+    their_certificate = factory.certificate(factory.certification(organisation=theirs.organisation))
+    factory.commit()
     ids = {
+        "number": their_certificate.number,
         "audit_id": theirs.id,
         "release_id": their_release.id,
         "sha256": their_photo.sha256,
@@ -317,4 +320,5 @@ def test_every_portal_route_with_an_id_answers_404_for_another_organisations_ids
             walked.append(rule.endpoint)
         assert them.get(url).status_code in (200, 405), rule.endpoint  # theirs to see
     assert {"portal.answer", "portal.save_answer", "portal.ask_for_time", "portal.evidence_file",
-            "portal.release", "portal.release_photo", "portal.plan"} <= set(walked)  # fmt: skip
+            "portal.release", "portal.release_photo", "portal.plan",
+            "portal.certificate_download"} <= set(walked)  # fmt: skip

@@ -24,7 +24,7 @@ from auditkit.demo import (
     certification_id,
     seed_server,
 )
-from auditkit.demo.ids import user_id
+from auditkit.demo.ids import demo_id, user_id
 from auditkit.models import (
     Audit,
     AuditorQualification,
@@ -68,6 +68,8 @@ ALL_AUDITS = {
         ["iso9001-2015", "iso14001-2015", "iso45001-2018"],
     ),
     LUMEN_STAGE1_ID: ("stage1", ["iso27001-2022"]),
+    demo_id("audit:noordzee:stage1"): ("stage1", ["iso9001-2015"]),
+    demo_id("audit:noordzee:stage2"): ("stage2", ["iso9001-2015"]),
 }
 
 
@@ -104,12 +106,12 @@ def test_seeding_twice_changes_nothing(server_engine) -> None:  # type: ignore[n
     assert _every_table(server_engine) == once  # no row, event or sync change added
     assert _counts(server_engine) == {
         "User": 6,
-        "Organisation": 5,
-        "Site": 18,
-        "Audit": 7,
-        "AuditTeamMember": 11,
-        "Certification": 8,
-        "CertificationCycle": 4,
+        "Organisation": 7,
+        "Site": 20,
+        "Audit": 9,
+        "AuditTeamMember": 13,
+        "Certification": 10,
+        "CertificationCycle": 5,
         "AuditorQualification": 8,
     }
     assert _audit_kinds(server_engine) == ALL_AUDITS
@@ -231,7 +233,7 @@ def test_demo_seed_only_honours_data_folder_variables(isolated_env, server_db_ur
     laptop = make_engine(f"sqlite:///{isolated_env / 'laptop' / 'field.sqlite3'}")
     server = make_engine(server_db_url)
     try:
-        assert _counts(laptop, (Audit,)) == {"Audit": 7}
+        assert _counts(laptop, (Audit,)) == {"Audit": 9}
         assert _counts(server)["User"] == 6
         with make_session_factory(laptop)() as s:
             vca = s.get(Audit, VCA_AUDIT_ID)
@@ -288,7 +290,7 @@ def test_a_laptop_with_the_first_demo_keeps_it_and_gets_the_new_audits(  # type:
         assert _audit_kinds(laptop) == ALL_AUDITS
         with laptop.connect() as conn:
             after = dict(conn.execute(text("SELECT id, created_at FROM audits")).all())
-        assert {k: after[k] for k in before} == before and len(after) == 4 + len(before)
+        assert {k: after[k] for k in before} == before and len(after) == 6 + len(before)
         assert (
             set(_audit_kinds(server)) == set(ALL_AUDITS) == set(FIRST_AUDITS) | set(NEW_AUDIT_IDS)
         )
@@ -309,3 +311,27 @@ def test_db_upgrade_commands(isolated_env, server_db_url) -> None:  # type: igno
     result = runner.invoke(main, ["db", "upgrade", "--field"])
     assert result.exit_code == 0
     assert (isolated_env / "laptop" / "field.sqlite3").exists()
+
+
+def test_the_demo_has_a_valid_a_suspended_and_an_expired_certificate_and_a_decision_waiting(
+    server_engine,
+) -> None:  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    from auditkit.certificates.status import status_on
+    from auditkit.decisions import queue
+    from auditkit.models import Certificate
+
+    _seed(server_engine)
+    today = date.today()
+    with make_session_factory(server_engine)() as s:
+        states = {}
+        for cert in s.scalars(select(Certificate)):
+            states.setdefault(status_on(cert, today).value, []).append(cert.holder_name)
+        assert len(states["active"]) == 3  # Delta's three
+        assert states["suspended"] == ["Brightwater Coatings B.V."]
+        assert states["expired"] == ["Harbour Logistics Rotterdam B.V."]
+        waiting = queue.waiting(s, today)
+        assert [(w.certification.organisation.name, w.basis) for w in waiting] == [
+            ("Noordzee Packaging", "audit")
+        ]

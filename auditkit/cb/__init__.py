@@ -60,15 +60,19 @@ def _register_blueprints(app: Flask) -> None:
         audit_planning,
         auditors,
         auth,
+        certificates,
         certifications,
         clients,
         corrective_actions,
+        dashboard,
+        decisions,
         evidence,
         imports,
         planning,
         portal,
         portal_contacts,
         programme,
+        public,
         queries,
         releases,
         reports,
@@ -94,4 +98,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(portal.bp)
     app.register_blueprint(corrective_actions.bp)
     app.register_blueprint(portal_contacts.bp)
+    app.register_blueprint(dashboard.bp)
+    app.register_blueprint(decisions.bp)
+    app.register_blueprint(certificates.bp)
+    public.init_app(app)
     init_sync_api(app)

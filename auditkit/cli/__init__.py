@@ -7,6 +7,7 @@ import click
 from auditkit import __version__
 from auditkit.cli.apps import demo, field, server
 from auditkit.cli.blobs import blobs
+from auditkit.cli.certificates import certificates
 from auditkit.cli.checklists import checklists
 from auditkit.cli.db import db
 from auditkit.cli.exchange import export_command, import_command
@@ -41,3 +42,4 @@ main.add_command(blobs)
 main.add_command(users)
 main.add_command(plan)
 main.add_command(report)
+main.add_command(certificates)

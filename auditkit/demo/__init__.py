@@ -7,7 +7,11 @@ the audits a planner walks through.
 - Van Dijk Industrial Services: VCA** (phase 1 held, phase 2 planned); ISO 45001 applied for,
   not reviewed yet.
 - Lumen Data Services: ISO/IEC 27001, stage 1 planned.
-- Brightwater Coatings: ISO 9001 certified fourteen months ago, surveillance 1 overdue.
+- Brightwater Coatings: ISO 9001 certified fourteen months ago, surveillance 1 overdue, so
+  its certificate is suspended.
+- Harbour Logistics: ISO 14001, its certificate expired two months ago.
+- Noordzee Packaging: ISO 9001 stage 1 and 2 accepted; the grant waits for the decision maker.
+Delta's three certificates are valid (auditkit.demo.certified).
 
 Anna de Vries (auditor1) leads every audit; Bram Jansen (auditor2) audits some of them.
 Seeding is idempotent: fixed ids (auditkit.demo.ids), created only when missing, so a second
@@ -22,9 +26,10 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from auditkit.certificates.settings import certificate_settings
 from auditkit.certifications.overview import refresh_next_due
 from auditkit.demo import certifications as certs
-from auditkit.demo import first_audits, planned
+from auditkit.demo import certified, first_audits, planned
 from auditkit.demo.clients import BRIGHTWATER, CLIENTS, ensure_client, ensure_portal_account
 from auditkit.demo.ids import (
     AUDIT_ID,
@@ -106,6 +111,17 @@ def seed_server(session: Session, today: date | None = None) -> Audit:
     planned.delta_surveillance2(work, delta, users)
     lumen = made[certification_id("lumen", "iso27001-2022")]
     planned.lumen_stage1(work, lumen, users, today)
+    settings = certified.demo_settings(certificate_settings())
+    decider = users["decider"]
+    for key in ("delta", "brightwater-coatings", "harbour"):
+        for row in made.values():
+            if row.organisation_id == demo_id(f"org:{key}"):
+                certified.grant_held(work, row, decider, settings)
+    coatings = made[certification_id("brightwater-coatings", "iso9001-2015")]
+    certified.suspend_overdue(work, coatings, decider, today)
+    certified.noordzee_waiting(
+        work, made[certification_id("noordzee", "iso9001-2015")], users, today
+    )
     for row in made.values():  # the CB-wide programme reads each one's next audit
         refresh_next_due(row, today)
     session.flush()

@@ -21,7 +21,9 @@ from auditkit.demo.clients import (
     BRIGHTWATER,
     COATINGS,
     DELTA,
+    HARBOUR,
     LUMEN,
+    NOORDZEE,
     VANDIJK,
     DemoClient,
     ensure_client,
@@ -35,8 +37,8 @@ from auditkit.unit_of_work import ServerWork
 # (username, scheme, may lead, IAF sector codes, qualified on). Anna leads every scheme in
 # the sectors of the demo clients; Bram audits the three ISO management systems in fewer.
 QUALIFICATIONS = (
-    ("auditor1", "iso9001-2015", True, "17, 18, 28, 33, 34", "2018-09-03"),
-    ("auditor1", "iso14001-2015", True, "17, 28, 34", "2019-05-13"),
+    ("auditor1", "iso9001-2015", True, "9, 17, 18, 28, 33, 34", "2018-09-03"),
+    ("auditor1", "iso14001-2015", True, "17, 28, 31, 34", "2019-05-13"),
     ("auditor1", "iso45001-2018", True, "17, 28, 34", "2019-11-25"),
     ("auditor1", "iso27001-2022", True, "33", "2021-02-15"),
     ("auditor1", "vca-2017", True, "28", "2017-06-01"),
@@ -249,5 +251,32 @@ CERTIFICATIONS = (
         ("eindhoven",),
         reviewed_days_ago=480,
         cycle_months_ago=14,
+    ),
+    DemoCertification(
+        HARBOUR,
+        {
+            "scheme": "iso14001-2015",
+            "complexity": "medium",
+            "scope": "Storage, cross-docking and road transport of packaged goods.",
+            "sector_codes": "31",
+            "nace_codes": "52.10, 49.41",
+            **personnel(55),
+        },
+        ("waalhaven",),
+        reviewed_days_ago=1200,
+        cycle_months_ago=38,  # expired two months ago: no recertification was held
+    ),
+    DemoCertification(
+        NOORDZEE,
+        {
+            "scheme": "iso9001-2015",
+            "scope": "Design and printing of corrugated packaging for food producers.",
+            "sector_codes": "9",
+            "nace_codes": "17.21",
+            **personnel(30, "4 x 20"),
+            "exclusions": "",
+        },
+        ("alkmaar",),
+        reviewed_days_ago=90,
     ),
 )

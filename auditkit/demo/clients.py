@@ -188,7 +188,49 @@ COATINGS = DemoClient(
     ("Joris Bakker", "Plant manager", "joris.bakker@brightwater-coatings.example"),
 )
 
-CLIENTS = (BRIGHTWATER, DELTA, VANDIJK, LUMEN, COATINGS)
+HARBOUR = DemoClient(
+    "harbour",
+    "Harbour Logistics",
+    "Harbour Logistics Rotterdam B.V.",
+    "Waalhaven Oostzijde 81",
+    "Rotterdam",
+    55,
+    "24055667",
+    (
+        DemoSite(
+            "waalhaven",
+            "Waalhaven terminal",
+            "Waalhaven Oostzijde 81",
+            "Rotterdam",
+            "Storage, cross-docking and road transport of packaged goods.",
+            headquarters=True,
+        ),
+    ),
+    ("Iris Smit", "HSE coordinator", "iris.smit@harbour.example"),
+)
+
+NOORDZEE = DemoClient(
+    "noordzee",
+    "Noordzee Packaging",
+    "Noordzee Packaging B.V.",
+    "Industrieweg 7",
+    "Alkmaar",
+    32,
+    "37011223",
+    (
+        DemoSite(
+            "alkmaar",
+            "Alkmaar plant",
+            "Industrieweg 7",
+            "Alkmaar",
+            "Design and printing of corrugated packaging for food producers.",
+            headquarters=True,
+        ),
+    ),
+    ("Tom Visser", "Quality manager", "tom.visser@noordzee.example"),
+)
+
+CLIENTS = (BRIGHTWATER, DELTA, VANDIJK, LUMEN, COATINGS, HARBOUR, NOORDZEE)
 
 
 def site_id(client: DemoClient, site_key: str) -> uuid.UUID:

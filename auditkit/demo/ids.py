@@ -56,7 +56,16 @@ BRIGHTWATER_STAGE1_ID = demo_id("audit:brightwater:stage1")
 VCA_PHASE1_ID = demo_id("audit:vandijk:phase1")
 DELTA_SURVEILLANCE2_ID = demo_id("audit:delta:surveillance2")
 LUMEN_STAGE1_ID = demo_id("audit:lumen:stage1")
-NEW_AUDIT_IDS = (BRIGHTWATER_STAGE1_ID, VCA_PHASE1_ID, DELTA_SURVEILLANCE2_ID, LUMEN_STAGE1_ID)
+NOORDZEE_STAGE1_ID = demo_id("audit:noordzee:stage1")
+NOORDZEE_STAGE2_ID = demo_id("audit:noordzee:stage2")  # accepted: the grant waits
+NEW_AUDIT_IDS = (
+    BRIGHTWATER_STAGE1_ID,
+    VCA_PHASE1_ID,
+    DELTA_SURVEILLANCE2_ID,
+    LUMEN_STAGE1_ID,
+    NOORDZEE_STAGE1_ID,
+    NOORDZEE_STAGE2_ID,
+)
 
 # The seed of the Delta surveillance 2 sample's random draw: the same seed, the same sites.
 DELTA_SAMPLE_SEED = 20260611

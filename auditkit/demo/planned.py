@@ -70,7 +70,7 @@ def _plan(
         return plan_audit(work, cert.organisation, plan, seed=seed)
 
 
-def _held(work: ServerWork, audit: Audit) -> None:
+def mark_held(work: ServerWork, audit: Audit) -> None:
     """The audit took place before the demo's today and its report was accepted."""
     before = audit.status
     audit.status = workflow.HELD_ELSEWHERE
@@ -104,7 +104,7 @@ def brightwater_stage1(
             "internal audit and management review held, scope and the Tilburg boundary agreed.",
         )
         audit = _plan(work, BRIGHTWATER_STAGE1_ID, cert, plan)
-        _held(work, audit)
+        mark_held(work, audit)
     return audit
 
 
@@ -150,7 +150,7 @@ def vandijk_phase1(
             entity_id=str(audit.id),
             detail={"number": audit.number, "type": "stage1", "source": "demo"},
         )
-        _held(work, audit)
+        mark_held(work, audit)
     return audit
 
 

@@ -51,4 +51,4 @@ def origin() -> str:
     return request.remote_addr or ""
 
 
-from auditkit.cb.portal import answers, auth, pages  # noqa: E402,F401  (their routes join bp)
+from auditkit.cb.portal import answers, auth, certification, pages  # noqa: E402,F401  (their routes join bp)

@@ -1,0 +1,103 @@
+"""Staff pages of certificates: the register, one certificate with its revisions, its PDF."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, Response, abort, current_app, render_template, request
+from sqlalchemy import select
+
+from auditkit.access import Action
+from auditkit.cb.auth import requires
+from auditkit.certificates import issue, status
+from auditkit.certificates.documents import certificate_pdf, pdf_filename
+from auditkit.models import Certificate, CertificateStatus
+from auditkit.pagination import paginate
+from auditkit.web.database import db_session
+from auditkit.web.mail import mailer
+
+bp = Blueprint("certificates", __name__, url_prefix="/certificates")
+FILTERS = {
+    "": "all",
+    "valid": "valid",
+    "suspended": "suspended",
+    "expiring": "expiring within 90 days",
+    "ended": "withdrawn or expired",
+}
+
+
+@bp.app_template_global("certificate_state")
+def certificate_state(certificate: Certificate) -> str:
+    return status.label(certificate, date.today())
+
+
+@bp.get("")
+@requires(Action.VIEW_DECISIONS)
+def index():  # type: ignore[no-untyped-def]
+    today = date.today()
+    shown = request.args.get("show", "")
+    query = select(Certificate).where(Certificate.is_current.is_(True))
+    active = Certificate.status == CertificateStatus.ACTIVE
+    if shown == "valid":
+        query = query.where(active, Certificate.expiry_date >= today)
+    elif shown == "suspended":
+        query = query.where(Certificate.status == CertificateStatus.SUSPENDED)
+    elif shown == "expiring":
+        query = query.where(
+            active,
+            Certificate.expiry_date >= today,
+            Certificate.expiry_date <= date.fromordinal(today.toordinal() + 90),
+        )
+    elif shown == "ended":
+        query = query.where(
+            (Certificate.status == CertificateStatus.WITHDRAWN) | (Certificate.expiry_date < today)
+        )
+    else:
+        shown = ""
+    query = query.order_by(Certificate.holder_name, Certificate.number)
+    return render_template(
+        "cb/certificates.html",
+        page=paginate(db_session(), query, request.args.get("page")),
+        filters=FILTERS,
+        shown=shown,
+        today=today,
+    )
+
+
+def _current(number: str) -> list[Certificate]:
+    found = issue.revisions(db_session(), number)
+    if not found:
+        abort(404, description="There is no certificate with that number.")
+    return found
+
+
+@bp.get("/<path:number>/pdf")
+@requires(Action.VIEW_DECISIONS)
+def pdf(number: str):  # type: ignore[no-untyped-def]
+    revisions = _current(number)
+    current = next((c for c in revisions if c.is_current), revisions[0])
+    body = certificate_pdf(
+        current, current_app.config["DATA_DIR"], date.today(), mailer().settings.public_url
+    )
+    return Response(
+        body,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{pdf_filename(current)}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@bp.get("/<path:number>")
+@requires(Action.VIEW_DECISIONS)
+def show(number: str):  # type: ignore[no-untyped-def]
+    revisions = _current(number)
+    current = next((c for c in revisions if c.is_current), revisions[0])
+    return render_template(
+        "cb/certificate.html",
+        certificate=current,
+        revisions=revisions,
+        lapsed=status.suspension_lapsed(current, date.today()),
+        today=date.today(),
+    )
