@@ -69,6 +69,20 @@ class LocalSMTP:
                 self.arrived.wait(left)
             return list(self.messages)
 
+    def wait_for_subject(self, text: str, timeout: float = 30.0) -> EmailMessage:
+        """The first message whose subject contains `text`, once it has arrived."""
+        deadline = time.monotonic() + timeout
+        with self.arrived:
+            while True:
+                found = [m for m in self.messages if text in str(m["Subject"])]
+                if found:
+                    return found[0]
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    subjects = [m["Subject"] for m in self.messages]
+                    raise AssertionError(f"no message about {text!r}; {subjects} arrived")
+                self.arrived.wait(left)
+
     def to(self, address: str) -> list[EmailMessage]:
         return [m for m in self.messages if address in str(m["To"])]
 

@@ -436,3 +436,19 @@ def test_sign_pdf_adds_one_signature_to_any_pdf(factory, tmp_path: Path) -> None
     assert signed.startswith(unsigned)  # an incremental update: the rendered bytes unchanged
     _, verdict = _signature(signed, signer.certificate)
     assert verdict.bottom_line
+
+
+def test_signing_works_in_a_thread_that_runs_an_event_loop(factory, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """pyHanko runs its own event loop; an async caller (or a test process driving a browser)
+    already runs one in its thread."""
+    import asyncio
+
+    signer = load_signer(tmp_path)
+    unsigned = _pdf(_certificate(factory))
+
+    async def caller() -> bytes:
+        return sign_pdf(unsigned, signer)
+
+    signed = asyncio.run(caller())
+    _, verdict = _signature(signed, signer.certificate)
+    assert verdict.intact and verdict.valid

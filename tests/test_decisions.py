@@ -310,3 +310,61 @@ def test_vca_a_verified_deviation_meets_its_must_question_on_a_confirmed_mapping
     factory.session.flush()
     result = _gate(_check(factory, certification, stage2, dm, O.GRANT), "vca_must_questions_met")
     assert result.passed, result.message
+
+
+def test_the_accreditation_mark_only_inside_the_accredited_scope() -> None:
+    from auditkit.certificates.settings import (
+        CertificateSettings,
+        CertificateSettingsError,
+        certificate_settings,
+    )
+
+    settings = certificate_settings(
+        {"AUDITKIT_ACCREDITED_SCOPE": "iso9001-2015: 1-20, 28; iso14001-2015:*"}
+    )
+    assert settings.accredited("iso9001-2015", [17, 28])
+    assert not settings.accredited("iso9001-2015", [17, 29])  # 29 is outside
+    assert settings.accredited("iso14001-2015", [35])
+    assert not settings.accredited("iso45001-2018", [17])  # no accreditation for 45001
+    assert not CertificateSettings().accredited("iso9001-2015", [17])  # none by default
+    for bad in ("iso9001-2015:40", "iso9999:1", "iso9001-2015"):
+        with pytest.raises(CertificateSettingsError) as refused:
+            certificate_settings({"AUDITKIT_ACCREDITED_SCOPE": bad})
+        assert refused.value.field == "AUDITKIT_ACCREDITED_SCOPE"
+    with pytest.raises(CertificateSettingsError):
+        certificate_settings({"AUDITKIT_CERT_NUMBER_PATTERN": "{prefix}-{year}"})  # no {seq}
+
+
+def test_numbers_follow_the_configured_pattern(factory) -> None:  # type: ignore[no-untyped-def]
+    from auditkit.certificates.issue import next_number
+    from auditkit.certificates.settings import certificate_settings
+
+    settings = certificate_settings(
+        {
+            "AUDITKIT_CERT_NUMBER_PATTERN": "{prefix}/{year}/{code}{seq:03d}",
+            "AUDITKIT_CERT_PREFIX": "CB",
+        }
+    )
+    session = factory.session
+    assert next_number(session, settings, "iso27001-2022", 2026) == "CB/2026/ISMS001"
+    assert next_number(session, settings, "iso27001-2022", 2026) == "CB/2026/ISMS002"
+    assert next_number(session, settings, "iso27001-2022", 2027) == "CB/2027/ISMS001"
+    assert next_number(session, settings, "vca-2017", 2026) == "CB/2026/VCA001"
+
+
+def test_an_overdue_surveillance_and_a_lapsed_suspension_flag_themselves(factory) -> None:  # type: ignore[no-untyped-def]
+    from auditkit.certifications.overview import refresh_next_due
+    from auditkit.decisions import queue
+
+    granted = add_months(TODAY, -14)
+    certification, dm, _ = _certified(factory, granted_on=granted)
+    refresh_next_due(certification, TODAY)
+    factory.session.flush()
+    waiting = queue.waiting(factory.session, TODAY)
+    assert [(w.certification.id, w.basis) for w in waiting] == [
+        (certification.id, "surveillance_overdue")
+    ]
+    assert "surveillance1 overdue since" in waiting[0].reason
+    decide(factory, dm, certification, None, O.SUSPEND, TODAY, reasons="Surveillance overdue.")
+    later = add_months(TODAY, 6) + timedelta(days=1)
+    assert [w.basis for w in queue.waiting(factory.session, later)] == ["suspension_lapsed"]

@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Flask
 
+from auditkit.certificates.settings import certificate_settings
 from auditkit.config import load_secret_key, server_settings
 from auditkit.resources import static_dir, templates_dir
 from auditkit.web import csrf, database, errors, favicon, htmx, mail, security, templating
@@ -35,6 +36,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     if config:
         app.config.update(config)
+    if "CERTIFICATE_SETTINGS" not in app.config:
+        # Read and checked at start: a bad certificate setting stops the server with its name.
+        app.config["CERTIFICATE_SETTINGS"] = certificate_settings()
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_secret_key(app.config["DATA_DIR"])
     templating.init_app(app)

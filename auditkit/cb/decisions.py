@@ -7,13 +7,22 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from sqlalchemy import select
 
 from auditkit import access, recommendations, workflow
 from auditkit.access import Action
 from auditkit.cb.auth import requires, server_work
-from auditkit.certificates.settings import CertificateSettingsError, certificate_settings
 from auditkit.certifications.schemes import display_name
 from auditkit.decisions import appeals, gates, notices, outcomes, queue
 from auditkit.decisions import file as decision_file
@@ -33,6 +42,8 @@ def recommendation_label(audit: Audit, closure) -> str:  # type: ignore[no-untyp
 @bp.app_template_global("certified_to")
 def certified_to(certification: Certification) -> str:
     return display_name(certification.scheme, certification.vca_level)
+
+
 BASES = ("surveillance_overdue", "suspension_lapsed", "client_request", "cause_resolved")
 
 
@@ -112,7 +123,7 @@ def take(certification_id: uuid.UUID):  # type: ignore[no-untyped-def]
     values = request.form.to_dict()
     session = db_session()
     try:
-        settings = certificate_settings()
+        settings = current_app.config["CERTIFICATE_SETTINGS"]
         data = decision_input(values)
         decision = outcomes.decide(server_work(), built, data, settings, date.today())
     except outcomes.DecisionRefused as exc:
@@ -128,9 +139,6 @@ def take(certification_id: uuid.UUID):  # type: ignore[no-untyped-def]
         return _page(
             _file(certification_id), values=values, errors={"outcome": exc.message}, status=409
         )
-    except CertificateSettingsError as exc:
-        session.rollback()
-        abort(503, description=exc.message)
     certificate = decision_file.current_certificate(session, built.certification)
     notices.decision_taken(session, mailer(), decision, built.certification, certificate)
     session.commit()

@@ -16,6 +16,7 @@ CB's certificate is trusted there.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import io
 import os
@@ -23,6 +24,7 @@ import re
 import shutil
 import tempfile
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -107,8 +109,20 @@ def sign_pdf(pdf_bytes: bytes, signer: CertificateSigner) -> bytes:
         docmdp_permissions=fields.MDPPerm.NO_CHANGES,
     )
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes))
-    # No field spec: pyHanko adds a signature field with no widget on a page (invisible).
-    return signers.sign_pdf(writer, meta, signer=signer.pyhanko).getvalue()
+
+    def sign() -> bytes:
+        # No field spec: pyHanko adds a signature field with no widget on a page (invisible).
+        return signers.sign_pdf(writer, meta, signer=signer.pyhanko).getvalue()
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return sign()
+    # pyHanko's sign_pdf runs its own event loop (asyncio.run), which is refused in a thread
+    # that already runs one (an async server, a test process driving a browser): sign in a
+    # thread of its own then.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(sign).result()
 
 
 # ---- loading ----

@@ -154,11 +154,15 @@ def _forget_seeding_sync(data_dir) -> None:  # type: ignore[no-untyped-def]
 
 def _serve_both(field_port: int, server_port: int) -> None:
     from auditkit.cb import create_app as create_cb
+    from auditkit.certificates.settings import certificate_settings
     from auditkit.demo import DEMO_PASSWORD, DEMO_USERS
+    from auditkit.demo.certified import demo_settings
     from auditkit.field import create_app as create_field
 
+    # The demo CB is accredited for what its demo certificates need, unless told otherwise.
+    cb_app = create_cb({"CERTIFICATE_SETTINGS": demo_settings(certificate_settings())})
     servers = [
-        make_server("127.0.0.1", server_port, create_cb(), threaded=True),
+        make_server("127.0.0.1", server_port, cb_app, threaded=True),
         make_server("127.0.0.1", field_port, create_field(), threaded=True),
     ]
     threads = [threading.Thread(target=s.serve_forever, daemon=True) for s in servers]

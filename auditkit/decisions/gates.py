@@ -19,13 +19,13 @@ from sqlalchemy.orm import Session
 from auditkit.certifications.overview import policy_for
 from auditkit.checklists import parse_checklist, score_vca
 from auditkit.checklists.vca import CONFORMING
+from auditkit.corrective_actions import deadlines
 from auditkit.decisions.file import AWAITING, DecisionFile
 from auditkit.models import AuditType, DecisionOutcome, Grade, Response, User
 from auditkit.planning.cycle import RenewalStatus, add_months, renewal_status
 
 Out = DecisionOutcome
 VCA_STANDARD = "VCA"
-STAGE2_MAJOR_MONTHS = 6  # 17021-1 9.5.3: majors of an initial stage 2 verified within 6 months
 
 
 @dataclass(frozen=True)
@@ -136,12 +136,14 @@ def nonconformities_resolved(ctx: Context) -> GateResult | None:
 
 def stage2_majors_verified_in_time(ctx: Context) -> GateResult | None:
     """17021-1 9.5.3: the majors of an initial stage 2 verified within 6 months of its last
-    day; otherwise a new stage 2 is needed before certification."""
+    day (the CB's setting); otherwise a new stage 2 is needed before certification."""
     stage2 = ctx.file.stage2()
     if stage2 is None:
         return None
-    title = "Stage 2 majors verified within 6 months"
-    limit = add_months(stage2.end_date, STAGE2_MAJOR_MONTHS)
+    # The same limit the corrective actions' deadlines use (AUDITKIT_CAPA_STAGE2_LIMIT_MONTHS).
+    months = deadlines.policy().stage2_limit_months
+    title = f"Stage 2 majors verified within {months} months"
+    limit = add_months(stage2.end_date, months)
     majors = [
         n for n in ctx.file.nonconformities if n.audit.id == stage2.id and n.grade == Grade.MAJOR
     ]
