@@ -9,8 +9,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from auditkit.certificates.issue import site_rows
 from auditkit.certifications.schemes import SCHEMES
-from auditkit.models import Certificate, CertificateSite, CertificateStatus, Certification
+from auditkit.models import Certificate, CertificateStatus, Certification
 
 _numbers = iter(range(1, 10**9))
 
@@ -54,19 +55,7 @@ def certificate(
         expiry_date=expiry,
         **fields,
     )
-    for position, site in enumerate(certification.sites):
-        row.sites.append(
-            CertificateSite(
-                site_id=site.id,
-                position=position,
-                name=site.name,
-                address=site.address,
-                city=site.city,
-                country=site.country,
-                is_headquarters=site.is_headquarters,
-                scope=site.activities or certification.scope,
-            )
-        )
+    row.sites.extend(site_rows(certification))
     session.add(row)
     session.flush()
     return row

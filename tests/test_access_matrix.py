@@ -175,6 +175,7 @@ EXPECTED: dict[tuple[str, str], tuple[int, ...]] = {
     ("certificates.index", "GET"): (302, 200, 200, 200, 200, 403, 403, 403),
     ("certificates.show", "GET"): (302, 404, 404, 404, 404, 403, 403, 403),
     ("certificates.pdf", "GET"): (302, 404, 404, 404, 404, 403, 403, 403),
+    ("certificates.amend", "POST"): (302, 404, 403, 403, 404, 403, 403, 403),
 }
 
 

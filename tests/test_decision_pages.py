@@ -142,3 +142,39 @@ def test_the_signed_certificate_pdf_downloads_for_staff(cb_app, factory) -> None
     assert answer.status_code == 200 and answer.mimetype == "application/pdf"
     assert answer.data.startswith(b"%PDF") and b"/ByteRange" in answer.data
     assert "rev0.pdf" in answer.headers["Content-Disposition"]
+
+
+def test_a_changed_holder_address_is_amended_as_a_new_revision(cb_app, factory) -> None:  # type: ignore[no-untyped-def]
+    certification, _, stage2, _ = initial(factory, today=TODAY)
+    dm = decision_maker(factory)
+    decide(factory, dm, certification, stage2, DecisionOutcome.GRANT, TODAY)
+    first = factory.session.scalars(select(Certificate)).one()
+    org = certification.organisation
+    org.address = "Nieuwe Haven 3"
+    org.sites[0].name = "Renamed plant"
+    factory.commit()
+    client = _client(cb_app, dm)
+    page_url = f"/certificates/{first.number}"
+    page = client.get(page_url).get_data(as_text=True)
+    assert "Nieuwe Haven 3" in page and "Renamed plant" in page and "Issue revision 1" in page
+    refused = _post(client, page_url, f"{page_url}/amend", reason="")
+    assert refused.status_code == 422 and "Say why" in refused.get_data(as_text=True)
+    done = _post(client, page_url, f"{page_url}/amend", reason="The client moved its office.")
+    assert done.status_code == 302
+    factory.session.expire_all()
+    current = factory.session.scalars(select(Certificate).where(Certificate.is_current)).one()
+    assert current.revision == 1 and current.supersedes_id == first.id
+    assert current.holder_address == "Nieuwe Haven 3"
+    assert [s.name for s in current.sites] == ["Renamed plant"]
+    assert (
+        current.effective_date == first.effective_date and current.expiry_date == first.expiry_date
+    )
+    assert current.decision_id == first.decision_id and not first.is_current
+    assert "Issue revision" not in client.get(page_url).get_data(as_text=True)
+    # a reviewer may read it, not amend it
+    reviewer = factory.reviewer()
+    factory.commit()
+    assert (
+        _post(_client(cb_app, reviewer), page_url, f"{page_url}/amend", reason="x").status_code
+        == 403
+    )

@@ -4,14 +4,24 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from sqlalchemy import select
 
 from auditkit.access import Action
-from auditkit.cb.auth import requires
-from auditkit.certificates import issue, status
+from auditkit.cb.auth import requires, server_work
+from auditkit.certificates import amendments, issue, status
 from auditkit.certificates.documents import certificate_pdf, pdf_filename
-from auditkit.models import Certificate, CertificateStatus
+from auditkit.models import Certificate, CertificateStatus, Certification
 from auditkit.pagination import paginate
 from auditkit.web.database import db_session
 from auditkit.web.mail import mailer
@@ -89,15 +99,46 @@ def pdf(number: str):  # type: ignore[no-untyped-def]
     )
 
 
-@bp.get("/<path:number>")
-@requires(Action.VIEW_DECISIONS)
-def show(number: str):  # type: ignore[no-untyped-def]
+def _page(number: str, *, values=None, errors=None, status_code: int = 200):  # type: ignore[no-untyped-def]
     revisions = _current(number)
     current = next((c for c in revisions if c.is_current), revisions[0])
+    certification = db_session().get(Certification, current.certification_id)
     return render_template(
         "cb/certificate.html",
         certificate=current,
         revisions=revisions,
         lapsed=status.suspension_lapsed(current, date.today()),
+        outdated=amendments.differences(current, certification) if certification else [],
+        values=values or {},
+        errors=errors or {},
         today=date.today(),
-    )
+    ), status_code
+
+
+@bp.get("/<path:number>")
+@requires(Action.VIEW_DECISIONS)
+def show(number: str):  # type: ignore[no-untyped-def]
+    return _page(number)
+
+
+@bp.post("/<path:number>/amend")
+@requires(Action.DECIDE)
+def amend(number: str):  # type: ignore[no-untyped-def]
+    """A new revision stating the holder and sites as they are now."""
+    revisions = _current(number)
+    current = next((c for c in revisions if c.is_current), None)
+    certification = db_session().get(Certification, current.certification_id) if current else None
+    values = request.form.to_dict()
+    if current is None or certification is None:
+        abort(404, description="This certificate has no current revision.")
+    try:
+        new = amendments.amend(
+            server_work(), current, certification, reason=values.get("reason", ""),
+            today=date.today(),
+        )  # fmt: skip
+    except amendments.AmendRefused as exc:
+        db_session().rollback()
+        return _page(number, values=values, errors={exc.field: exc.message}, status_code=422)
+    db_session().commit()
+    flash(f"Revision {new.revision} is issued; it supersedes revision {new.revision - 1}.")
+    return redirect(url_for("certificates.show", number=number))

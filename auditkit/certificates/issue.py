@@ -52,7 +52,12 @@ def next_number(session: Session, settings: CertificateSettings, scheme: str, ye
     raise RuntimeError(f"counter {name} could not be taken")
 
 
-def _sites(certification: Certification, scope_by_site: dict[str, str]) -> list[CertificateSite]:
+def site_rows(
+    certification: Certification, scope_by_site: dict[str, str] | None = None
+) -> list[CertificateSite]:
+    """The certification's sites as a certificate states them (headquarters first), each
+    with its scope: as given per site, else the site's activities, else the overall scope."""
+    scope_by_site = scope_by_site or {}
     return [
         CertificateSite(
             site_id=site.id,
@@ -120,7 +125,7 @@ def issue(
         expiry_date=cycle.expiry_date,
         accredited=settings.accredited(certification.scheme, list(certification.sector_codes)),
         soa_version=certification.soa_version if scheme.statement_of_applicability else "",
-        sites=_sites(certification, scope_by_site or {}),
+        sites=site_rows(certification, scope_by_site),
     )
     session.add(cert)
     session.flush()

@@ -42,7 +42,7 @@ from auditkit.web.mail import EXTENSION as MAIL
 from tests.browser.conftest import PATIENCE_MS, LiveServer
 from tests.browser.journey_helpers import landscape_jpeg, ready, shot, wait_until
 from tests.browser.test_field_journey import ITEM_2, answer, item, open_competence_page
-from tests.browser.test_portal_journey import sync
+from tests.browser.test_portal_journey import staff_sign_in, sync
 from tests.mail_server import LocalSMTP, text_of
 from tests.sync.conftest import TestLaptop
 
@@ -111,14 +111,6 @@ def _context(browser, **kwargs):  # type: ignore[no-untyped-def]
     context = browser.new_context(**kwargs)
     context.set_default_timeout(PATIENCE_MS)
     return context
-
-
-def staff_sign_in(page, url: str, username: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(url + "/login")
-    page.fill("#username", username)
-    page.fill("#password", DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
 
 def planner_plans_the_stage_2(page, url: str) -> None:  # type: ignore[no-untyped-def]
