@@ -251,6 +251,9 @@ def test_demo_seed_only_honours_data_folder_variables(isolated_env, server_db_ur
         assert credentials is not None and credentials.username == "auditor1"
         assert credentials.server_url == "http://127.0.0.1:5001"
         assert "linked to http://127.0.0.1:5001" in result.output
+        # The demo CB's signing key is made with the demo, in the server's data folder.
+        assert "Certificate PDFs are signed with the key in" in result.output
+        assert list((isolated_env / "server" / "signing").glob("*/key.pem"))
         other = runner.invoke(main, ["demo", "--seed-only", "--server-port", "5055"])
         assert other.exit_code == 0, other.output
         assert Credentials.load(isolated_env / "laptop").server_url == "http://127.0.0.1:5055"

@@ -81,6 +81,7 @@ def demo(seed_only: bool, field_port: int, server_port: int) -> None:
     final_url = f"http://127.0.0.1:{server_port}"
     _link_demo_laptop(final_url)
     click.echo(f"Demo data ready. The demo laptop is linked to {final_url}.")
+    _demo_signing_key()
     if seed_only:
         click.echo(
             "Start the server there (`auditkit server --port "
@@ -150,6 +151,19 @@ def _forget_seeding_sync(data_dir) -> None:  # type: ignore[no-untyped-def]
                 state.last_result = ""
     finally:
         engine.dispose()
+
+
+def _demo_signing_key() -> None:
+    """The demo CB's key for signing certificate PDFs, made now (once) rather than at the
+    first download, with its fingerprint shown as a CB would publish it."""
+    from auditkit.certificates.signing import SigningKeyError, load_signer
+
+    try:
+        signer = load_signer(server_settings().data_dir)
+    except SigningKeyError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"Certificate PDFs are signed with the key in {signer.origin}")
+    click.echo(f"  (its certificate's SHA-256 fingerprint: {signer.fingerprint}).")
 
 
 def _serve_both(field_port: int, server_port: int) -> None:
