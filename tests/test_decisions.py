@@ -368,3 +368,24 @@ def test_an_overdue_surveillance_and_a_lapsed_suspension_flag_themselves(factory
     decide(factory, dm, certification, None, O.SUSPEND, TODAY, reasons="Surveillance overdue.")
     later = add_months(TODAY, 6) + timedelta(days=1)
     assert [w.basis for w in queue.waiting(factory.session, later)] == ["suspension_lapsed"]
+
+
+def test_an_integrated_audit_is_decided_once_each_certification_has_its_decision(factory) -> None:  # type: ignore[no-untyped-def]
+    from auditkit.decisions import queue
+
+    quality, _, stage2, _ = initial(factory, today=TODAY)
+    environment = factory.certification(organisation=quality.organisation, scheme="iso14001-2015")
+    environment.audits.append(stage2)
+    factory.session.flush()
+    dm = decision_maker(factory)
+    decide(factory, dm, quality, stage2, O.GRANT, TODAY)
+    assert stage2.status == AuditStatus.REPORT_RELEASED  # still waits for the 14001 decision
+    waiting = queue.waiting(factory.session, TODAY)
+    assert [(w.certification.id, w.audit.id) for w in waiting] == [(environment.id, stage2.id)]
+    decide(factory, dm, environment, stage2, O.GRANT, TODAY)
+    assert stage2.status == AuditStatus.DECIDED
+    assert queue.waiting(factory.session, TODAY) == []
+    numbers = {
+        decision_file.current_certificate(factory.session, c).number for c in (quality, environment)
+    }
+    assert numbers == {f"AK-QMS-{TODAY.year}-00001", f"AK-EMS-{TODAY.year}-00001"}

@@ -29,7 +29,9 @@ from auditkit.models import (
     Finding,
     Grade,
     ReportRelease,
+    decision_audits,
 )
+from auditkit.models.decisions import Decision
 from auditkit.recommendations import NONCONFORMITIES
 
 # The audit types a decision is taken on; stage 1 and follow-ups travel with one of them.
@@ -114,9 +116,16 @@ def current_certificate(session: Session, certification: Certification) -> Certi
     ).first()
 
 
-def awaiting(certification: Certification) -> list[Audit]:
-    """The principal audits of this certification that wait for a decision."""
-    return [a for a in certification.audits if a.audit_type in PRINCIPAL and a.status in AWAITING]
+def decided_for(session: Session, audit: Audit) -> set[uuid.UUID]:
+    """The certifications that already have a decision resting on this audit (an integrated
+    audit serves several, each decided on its own)."""
+    return set(
+        session.scalars(
+            select(Decision.certification_id)
+            .join(decision_audits, decision_audits.c.decision_id == Decision.id)
+            .where(decision_audits.c.audit_id == audit.id)
+        )
+    )
 
 
 def build(

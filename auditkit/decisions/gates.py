@@ -16,6 +16,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from auditkit import workflow
 from auditkit.certifications.overview import policy_for
 from auditkit.checklists import parse_checklist, score_vca
 from auditkit.checklists.vca import CONFORMING
@@ -84,7 +85,11 @@ def audits_reviewed(ctx: Context) -> GateResult | None:
     if not ctx.file.audits:
         return None
     title = "Every audit in the file was reviewed and accepted"
-    open_ = [a.audit for a in ctx.file.audits if a.audit.status not in AWAITING]
+    open_ = [
+        a.audit
+        for a in ctx.file.audits
+        if a.audit.status not in AWAITING and not workflow.decided(a.audit.status)
+    ]
     if open_:
         names = ", ".join(a.number or str(a.start_date) for a in open_)
         return GateResult(

@@ -18,7 +18,7 @@ from auditkit.certificates.settings import CertificateSettings
 from auditkit.certificates.status import status_on
 from auditkit.certifications.overview import policy_for, refresh_next_due
 from auditkit.decisions import gates
-from auditkit.decisions.file import AWAITING, DecisionFile
+from auditkit.decisions.file import AWAITING, DecisionFile, decided_for
 from auditkit.field_errors import FieldError
 from auditkit.models import (
     AuditType,
@@ -192,8 +192,11 @@ def decide(
     session.flush()
     certificate = _apply(session, file, decision, data, settings, policy)
     for entry in file.audits:
-        if entry.audit.status in AWAITING:
-            work.move(entry.audit, "decide", decision=str(decision.id))
+        audit = entry.audit
+        # An integrated audit is decided once every certification it serves has its decision.
+        served = {c.id for c in audit.certifications} or {file.certification.id}
+        if audit.status in AWAITING and served <= decided_for(session, audit):
+            work.move(audit, "decide", decision=str(decision.id))
     refresh_next_due(file.certification, today)
     work.event(
         f"decision.{data.outcome.value}",

@@ -11,7 +11,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from auditkit.decisions.file import AWAITING, PRINCIPAL
+from auditkit.decisions.file import AWAITING, PRINCIPAL, decided_for
 from auditkit.models import (
     Audit,
     Certificate,
@@ -41,8 +41,12 @@ def waiting(session: Session, today: date) -> list[Waiting]:
         .limit(SHOWN)
     )
     for audit in audits:
+        decided = decided_for(session, audit)
         for certification in audit.certifications:
-            found.append(Waiting(certification, audit, f"{audit.audit_type.value} audit", "audit"))
+            if certification.id not in decided:
+                found.append(
+                    Waiting(certification, audit, f"{audit.audit_type.value} audit", "audit")
+                )
     overdue = session.scalars(
         select(Certification)
         .join(Certificate, Certificate.certification_id == Certification.id)
