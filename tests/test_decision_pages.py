@@ -178,3 +178,17 @@ def test_a_changed_holder_address_is_amended_as_a_new_revision(cb_app, factory) 
         _post(_client(cb_app, reviewer), page_url, f"{page_url}/amend", reason="x").status_code
         == 403
     )
+
+
+def test_without_pango_the_certificate_pdf_is_a_503_that_says_why(
+    cb_app, factory, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from auditkit.reports import pdf
+
+    monkeypatch.setattr(pdf, "pdf_available", lambda: (False, pdf.NOT_AVAILABLE))
+    cert = factory.certificate(factory.certification())
+    reviewer = factory.reviewer()
+    factory.commit()
+    answer = _client(cb_app, reviewer).get(f"/certificates/{cert.number}/pdf")
+    assert answer.status_code == 503
+    assert "WeasyPrint cannot load the Pango library" in answer.get_data(as_text=True)

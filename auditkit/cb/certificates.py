@@ -23,6 +23,7 @@ from auditkit.certificates import amendments, issue, status
 from auditkit.certificates.documents import certificate_pdf, pdf_filename
 from auditkit.models import Certificate, CertificateStatus, Certification
 from auditkit.pagination import paginate
+from auditkit.reports import pdf as report_pdf
 from auditkit.web.database import db_session
 from auditkit.web.mail import mailer
 
@@ -86,14 +87,23 @@ def _current(number: str) -> list[Certificate]:
 def pdf(number: str):  # type: ignore[no-untyped-def]
     revisions = _current(number)
     current = next((c for c in revisions if c.is_current), revisions[0])
+    return pdf_download(current)
+
+
+def pdf_download(certificate: Certificate) -> Response:
+    """The certificate's signed PDF as a download (staff and portal), or a 503 that says why
+    where WeasyPrint cannot run."""
+    available, sentence = report_pdf.pdf_available()
+    if not available:
+        abort(503, description=sentence)
     body = certificate_pdf(
-        current, current_app.config["DATA_DIR"], date.today(), mailer().settings.public_url
+        certificate, current_app.config["DATA_DIR"], date.today(), mailer().settings.public_url
     )
     return Response(
         body,
         mimetype="application/pdf",
         headers={
-            "Content-Disposition": f'attachment; filename="{pdf_filename(current)}"',
+            "Content-Disposition": f'attachment; filename="{pdf_filename(certificate)}"',
             "Cache-Control": "no-store",
         },
     )

@@ -11,13 +11,14 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from auditkit.decisions.file import AWAITING, PRINCIPAL, decided_for
+from auditkit.decisions.file import AWAITING, PRINCIPAL
 from auditkit.models import (
     Audit,
     Certificate,
     CertificateStatus,
     Certification,
     Decision,
+    decision_audits,
 )
 
 SHOWN = 200
@@ -39,11 +40,18 @@ def waiting(session: Session, today: date) -> list[Waiting]:
         .order_by(Audit.end_date)
         .options(selectinload(Audit.certifications), selectinload(Audit.organisation))
         .limit(SHOWN)
+    ).all()
+    # The certifications decided already on each audit (an integrated audit's), in one query.
+    decided = set(
+        session.execute(
+            select(decision_audits.c.audit_id, Decision.certification_id)
+            .join(Decision, Decision.id == decision_audits.c.decision_id)
+            .where(decision_audits.c.audit_id.in_([a.id for a in audits]))
+        )
     )
     for audit in audits:
-        decided = decided_for(session, audit)
         for certification in audit.certifications:
-            if certification.id not in decided:
+            if (audit.id, certification.id) not in decided:
                 found.append(
                     Waiting(certification, audit, f"{audit.audit_type.value} audit", "audit")
                 )

@@ -5,16 +5,15 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Response, abort, current_app, g, render_template
+from flask import abort, g, render_template
 
+from auditkit.cb.certificates import pdf_download
 from auditkit.cb.portal import bp, contact_required, origin
-from auditkit.certificates.documents import certificate_pdf, pdf_filename
 from auditkit.decisions.notices import STOP_USING_MARK
 from auditkit.decisions.outcomes import PAST
 from auditkit.portal import certificates as records
 from auditkit.portal.accounts import record
 from auditkit.web.database import db_session
-from auditkit.web.mail import mailer
 
 
 @bp.get("/certificates")
@@ -44,14 +43,4 @@ def certificate_download(number: str):  # type: ignore[no-untyped-def]
         detail={"number": found.number, "revision": found.revision},
     )  # fmt: skip
     db_session().commit()
-    body = certificate_pdf(
-        found, current_app.config["DATA_DIR"], date.today(), mailer().settings.public_url
-    )
-    return Response(
-        body,
-        mimetype="application/pdf",
-        headers={
-            "Content-Disposition": f'attachment; filename="{pdf_filename(found)}"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return pdf_download(found)
