@@ -1,4 +1,5 @@
-"""Content-addressed photo files: `<root>/<aa>/<sha256>.jpg` plus `<sha256>.thumb.jpg` beside it.
+"""Content-addressed photo files: `<root>/<aa>/<sha256>.jpg`, and beside it the renditions made
+from it: `<sha256>.thumb.jpg` (for pages) and `<sha256>.print.jpg` (for report PDFs).
 
 Every write goes to a temporary file in the final folder, is fsynced, renamed over the final name
 (atomic on the same filesystem) and the folder is fsynced, so a crash leaves either no file or the
@@ -33,6 +34,10 @@ class PhotoStore:
         """Where the thumbnail of the photo named `sha256` lives."""
         return self._folder(sha256) / f"{sha256}.thumb.jpg"
 
+    def print_path(self, sha256: str) -> Path:
+        """Where the print copy of the photo named `sha256` lives (auditkit.print_copies)."""
+        return self._folder(sha256) / f"{sha256}.print.jpg"
+
     def exists(self, sha256: str) -> bool:
         """True when the photo's bytes are in the store."""
         return self.path(sha256).is_file()
@@ -58,6 +63,17 @@ class PhotoStore:
         target = self.thumbnail_path(sha256)
         _write_durably(target, data)
         return target
+
+    def put_print_copy(self, data: bytes, sha256: str) -> Path:
+        """Store the print copy of the photo named `sha256`; a no-op when present."""
+        target = self.print_path(sha256)
+        _write_durably(target, data)
+        return target
+
+    def remove(self, sha256: str) -> None:
+        """Delete the photo and every rendition of it (nothing happens for what is absent)."""
+        for path in (self.path(sha256), self.thumbnail_path(sha256), self.print_path(sha256)):
+            path.unlink(missing_ok=True)
 
     def verify(self, sha256: str) -> bool:
         """Re-hash the stored photo: False when it is missing or its bytes changed on disk."""

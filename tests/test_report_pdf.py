@@ -30,6 +30,7 @@ from auditkit.db import make_session_factory
 from auditkit.demo import demo_id
 from auditkit.models import Audit, AuditTeamMember, Grade, Role, TeamRole, Verdict
 from auditkit.photostore import PhotoStore
+from auditkit.print_copies import PRINT_LONG_EDGE
 from auditkit.reports import pdf
 from tests.helpers import sign_in
 
@@ -179,7 +180,7 @@ def check_report(data: bytes, expected: Expected) -> None:
     assert f"Page {len(reader.pages)} of {len(reader.pages)}" in texts[-1]
     embedded = images(reader)
     assert len(embedded) == expected.photos
-    assert all(max(size) <= pdf.PRINT_LONG_EDGE for size in embedded), embedded
+    assert all(max(size) <= PRINT_LONG_EDGE for size in embedded), embedded
 
 
 # ---- the laptop ----
@@ -272,7 +273,7 @@ def test_without_pango_the_cli_exits_2_with_the_sentence(on_laptop, tmp_path, mo
 def test_a_photo_not_on_this_laptop_leaves_its_caption_and_is_named(on_laptop, tmp_path) -> None:  # type: ignore[no-untyped-def]
     photos = tmp_path / "laptop" / "photos"
     removed = next(photos.rglob("*.thumb.jpg")).name.removesuffix(".thumb.jpg")
-    (photos / removed[:2] / f"{removed}.jpg").unlink()
+    PhotoStore(photos).remove(removed)  # as before a teammate's photo is downloaded
     target = tmp_path / "report.pdf"
     result = CliRunner().invoke(main, ["report", str(on_laptop.audit_id), "-o", str(target)])
     embedded = images(read(target.read_bytes()))
@@ -320,7 +321,7 @@ def test_the_fetcher_serves_only_this_computers_photos(tmp_path) -> None:  # typ
     fetch = pdf.PhotoFetcher(store)
     data, mime_type = fetch(pdf.photo_url(stored.sha256))
     assert mime_type == "image/jpeg"
-    assert max(Image.open(io.BytesIO(data)).size) == pdf.PRINT_LONG_EDGE < len(stored.jpeg)
+    assert max(Image.open(io.BytesIO(data)).size) == PRINT_LONG_EDGE < len(stored.jpeg)
     for url in (
         "http://example.org/photo.jpg",
         "https://example.org/photo.jpg",

@@ -16,6 +16,7 @@ from auditkit.capture.workspace import Workspace
 from auditkit.models import Finding, Photo, Response, UploadedBlob, utcnow
 from auditkit.photos import normalize
 from auditkit.photostore import PhotoStore
+from auditkit.print_copies import keep_print_copy
 
 MAX_CAPTION = 500
 
@@ -85,6 +86,7 @@ def _store_and_add(
     photo_data = normalize(data)
     store.put(photo_data.jpeg, photo_data.sha256)
     store.put_thumbnail(photo_data.thumbnail, photo_data.sha256)
+    keep_print_copy(store, photo_data.sha256, photo_data.jpeg)
     taken_at = photo_data.taken_at
     if taken_at is not None and taken_at.tzinfo is not None:
         taken_at = taken_at.astimezone(UTC)  # an offset was recorded: store the instant

@@ -12,7 +12,17 @@ from flask import Flask
 from auditkit.certificates.settings import certificate_settings
 from auditkit.config import load_secret_key, server_settings
 from auditkit.resources import static_dir, templates_dir
-from auditkit.web import csrf, database, errors, favicon, htmx, mail, security, templating
+from auditkit.web import (
+    csrf,
+    database,
+    errors,
+    favicon,
+    htmx,
+    mail,
+    pdf_warm_up,
+    security,
+    templating,
+)
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -48,6 +58,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     mail.init_app(app)
     htmx.init_app(app)
     security.init_app(app)
+    pdf_warm_up.init_app(app)
     errors.init_app(app, "cb/error.html")
     _register_blueprints(app)
     if not app.testing and os.environ.get("AUDITKIT_GC_FREEZE", "1") == "1":

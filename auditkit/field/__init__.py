@@ -9,7 +9,17 @@ from flask import Flask
 
 from auditkit.config import field_settings, load_secret_key
 from auditkit.resources import static_dir, templates_dir
-from auditkit.web import csrf, database, errors, favicon, hosts, htmx, security, templating
+from auditkit.web import (
+    csrf,
+    database,
+    errors,
+    favicon,
+    hosts,
+    htmx,
+    pdf_warm_up,
+    security,
+    templating,
+)
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -40,6 +50,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     database.init_app(app)
     htmx.init_app(app)
     security.init_app(app)
+    pdf_warm_up.init_app(app)
     errors.init_app(app, "field/error.html")
     _register_blueprints(app)
     return app

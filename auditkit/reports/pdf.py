@@ -3,9 +3,10 @@ page the apps show) laid out by WeasyPrint, offline, with the photos embedded.
 
 No Flask here. The laptop and the server render the template with `photo_src=photo_url`, so
 every photo is `photo:<sha256>`; a `PhotoFetcher` on the machine's photo store (the laptop's
-PhotoStore, the server's blob store) hands WeasyPrint a print copy of each and refuses every
-other URL, so making a PDF never touches the network. The copies are made on other cores while
-WeasyPrint reads the HTML (see `PhotoFetcher.prefetching`).
+PhotoStore, the server's blob store) hands WeasyPrint the print copy of each (auditkit.print_copies,
+kept beside the photo) and refuses every other URL, so making a PDF never touches the network.
+The copies are read, or made where a photo has none yet, on other threads while WeasyPrint reads
+the HTML (see `PhotoFetcher.prefetching`).
 
 WeasyPrint needs Pango (a C library) and raises OSError at import where it cannot load it
 (Windows without the GTK runtime, macOS without Homebrew's pango): ask `pdf_available()` first.
@@ -18,7 +19,6 @@ import contextlib
 import functools
 import gc
 import io
-import math
 import os
 import re
 import threading
@@ -26,16 +26,10 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from PIL import Image
-
 from auditkit.photostore import PhotoStore
+from auditkit.print_copies import read_print_copy
 
 PHOTO_SCHEME = "photo"
-# The report shows a photo at most 85 mm high and about 84 mm wide (two across on A4): 1000 px
-# on the long edge is 300 dpi there. It is also exactly half the stored 2000 px photo, which a
-# JPEG decodes to by DCT scaling (about 12 ms a photo, against 55 ms for a resize to 1200 px).
-PRINT_LONG_EDGE = 1000
-PRINT_QUALITY = 80
 NOT_AVAILABLE = (
     "PDFs cannot be made on this computer because WeasyPrint cannot load the Pango library it "
     "needs: use your browser's Print (Ctrl+P, or ⌘P on a Mac) on the report page and save it "
@@ -66,52 +60,16 @@ def photo_url(sha256: str) -> str:
     return f"{PHOTO_SCHEME}:{sha256}"
 
 
-def print_copy(
-    data: bytes, long_edge: int = PRINT_LONG_EDGE, quality: int = PRINT_QUALITY
-) -> bytes:
-    """A JPEG of the photo no longer than `long_edge` on either side (never enlarged).
-
-    A stored photo is a metadata-free sRGB JPEG already upright (auditkit.photos), so this
-    only scales: by DCT scaling at decode where it can, then bicubic for what is left.
-    """
-    with Image.open(io.BytesIO(data), formats=["JPEG"]) as image:
-        width, height = image.size
-        if max(width, height) <= long_edge:
-            return data
-        scale = long_edge / max(width, height)
-        image.draft("RGB", (math.ceil(width * scale), math.ceil(height * scale)))
-        # Decode in one call, not in 64 KB pieces: the decoder lets go of the GIL for each
-        # call and waits to take it back from WeasyPrint's thread (up to 5 ms) after it.
-        image.decodermaxblock = max(len(data), image.decodermaxblock)
-        image.load()
-        copy = image if image.mode == "RGB" else image.convert("RGB")
-        if max(copy.size) > long_edge:
-            scale = long_edge / max(copy.size)
-            size = (max(1, round(copy.width * scale)), max(1, round(copy.height * scale)))
-            copy = copy.resize(size, Image.Resampling.BICUBIC, reducing_gap=2.0)
-        buffer = io.BytesIO()
-        copy.save(buffer, "JPEG", quality=quality, subsampling=2)
-        return buffer.getvalue()
-
-
 class PhotoFetcher:
-    """WeasyPrint's only source: `photo:<sha256>` from `store`, as a print copy.
+    """WeasyPrint's only source: `photo:<sha256>` from `store`, as its print copy.
 
     Any other URL (http:, https:, file:, data:, ...) raises RefusedURL; a photo whose bytes
     are not in the store (a teammate's, before the next sync) raises FileNotFoundError and is
     named in `missing`. WeasyPrint leaves such an image out and shows its caption.
     """
 
-    def __init__(
-        self,
-        store: PhotoStore,
-        *,
-        long_edge: int = PRINT_LONG_EDGE,
-        quality: int = PRINT_QUALITY,
-    ) -> None:
+    def __init__(self, store: PhotoStore) -> None:
         self.store = store
-        self.long_edge = long_edge
-        self.quality = quality
         self.missing: list[str] = []
         self._ahead: dict[str, Future[bytes]] = {}
 
@@ -132,8 +90,8 @@ class PhotoFetcher:
 
     @contextlib.contextmanager
     def prefetching(self, shas: Iterable[str]) -> Iterator[None]:
-        """Make the print copies of these photos on other cores while WeasyPrint reads the
-        HTML and CSS (a photo takes about 12 ms: over a hundred that is a second)."""
+        """Read the print copies of these photos on other threads while WeasyPrint reads the
+        HTML and CSS; a photo with none yet gets it made there (about 12 ms of CPU each)."""
         workers = min(PREFETCH_THREADS, os.cpu_count() or 1)
         with ThreadPoolExecutor(workers, thread_name_prefix="print-copy") as pool:
             for sha256 in dict.fromkeys(shas):
@@ -146,8 +104,7 @@ class PhotoFetcher:
                 self._ahead.clear()
 
     def _copy(self, sha256: str) -> bytes:
-        data = self.store.path(sha256).read_bytes()
-        return print_copy(data, self.long_edge, self.quality)
+        return read_print_copy(self.store, sha256)
 
 
 def pdf_available() -> tuple[bool, str]:
@@ -159,9 +116,12 @@ def pdf_available() -> tuple[bool, str]:
 @functools.cache
 def _probe() -> tuple[bool, str]:
     # WeasyPrint prints installation advice to stdout when a library is missing: keep it
-    # out of the command's output (the sentence says what to do).
+    # out of a command's output (the sentence says what to do). Only on the main thread:
+    # sys.stdout is one for the process, and swapping it from another thread (the warm-up, a
+    # request) would swallow what the main thread prints meanwhile.
+    quiet = threading.current_thread() is threading.main_thread()
     try:
-        with contextlib.redirect_stdout(io.StringIO()):
+        with contextlib.redirect_stdout(io.StringIO()) if quiet else contextlib.nullcontext():
             import weasyprint
             from weasyprint.text.ffi import pango
     except (ImportError, OSError):
@@ -169,6 +129,36 @@ def _probe() -> tuple[bool, str]:
     number = pango.pango_version()  # 15012 is 1.50.12
     pango_version = f"{number // 10000}.{number // 100 % 100}.{number % 100}"
     return True, f"WeasyPrint {weasyprint.__version__} with Pango {pango_version}"
+
+
+_warm_up_lock = threading.Lock()
+_warmed_up = False
+
+
+def warm_up() -> None:
+    """Load WeasyPrint and lay out a one-line page, once per process, so that the first real
+    PDF does not pay for it: the import (half a second, most of it cffi reading Pango's
+    declarations), fontconfig and Pango's font set-up, the user-agent style sheet. A caller
+    who comes while another warms up waits for it. Nothing happens where WeasyPrint cannot run.
+    """
+    global _warmed_up
+    with _warm_up_lock:
+        if _warmed_up:
+            return
+        _warmed_up = True
+        if pdf_available()[0]:
+            render_pdf(_WARM_UP_PAGE, base_url=None, url_fetcher=_refuse_every_url)
+
+
+_WARM_UP_PAGE = (
+    "<!doctype html><style>@page { size: A4; @bottom-center { content: counter(page) } }"
+    " body { font-family: sans-serif } h1, th { font-weight: 700 }</style>"
+    "<h1>auditkit</h1><p>Report <b>warm-up</b>.</p><table><tr><th>1</th><td>2</td></tr></table>"
+)
+
+
+def _refuse_every_url(url: str) -> Fetched:
+    raise RefusedURL(url)
 
 
 def render_pdf(html: str, *, base_url: str | None, url_fetcher: UrlFetcher) -> bytes:

@@ -40,6 +40,5 @@ def remove_audits_off_team(
     session.flush()
     still_used = set(session.scalars(select(Photo.sha256).where(Photo.sha256.in_(shas)).distinct()))
     for sha in shas - still_used:
-        for path in (photos.path(sha), photos.thumbnail_path(sha)):
-            path.unlink(missing_ok=True)
+        photos.remove(sha)
     return gone

@@ -297,8 +297,7 @@ def _unreferenced_blobs(
                 continue
             # Files first, under the lock: an upload of the same bytes waits for it, then
             # writes the file again and its row.
-            store.path(sha256).unlink(missing_ok=True)
-            store.thumbnail_path(sha256).unlink(missing_ok=True)
+            store.remove(sha256)
             session.execute(delete(BlobHolder).where(BlobHolder.sha256 == sha256))
             session.execute(delete(Blob).where(Blob.sha256 == sha256))
             session.commit()

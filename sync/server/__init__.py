@@ -8,7 +8,7 @@ from sync.protocol import API_PREFIX
 
 
 def init_app(app: Flask) -> None:
-    from sync.server import auth, blobs, errors, evidence, pull, push, spec
+    from sync.server import auth, blobs, errors, evidence, print_copies, pull, push, spec
 
     bp = Blueprint("sync_api", __name__, url_prefix=API_PREFIX)
     errors.register(bp)
@@ -17,3 +17,4 @@ def init_app(app: Flask) -> None:
     for module in (auth, blobs, evidence, push, pull, spec):
         module.register(bp)
     app.register_blueprint(bp)
+    print_copies.init_app(app)

@@ -8,6 +8,7 @@ from auditkit.web.database import db_session
 from sync import protocol
 from sync.engine.errors import ApiError
 from sync.engine.push import apply_in_order, parse_mutations
+from sync.server import print_copies
 from sync.server.errors import json_body
 
 
@@ -32,4 +33,5 @@ def push():  # type: ignore[no-untyped-def]
         client_schema=g.get("sync_schema", protocol.SCHEMA_VERSION),
     )
     device = session.get(type(g.sync_device), device_id, populate_existing=True)
+    print_copies.after_push(mutations, results)
     return {"last_seq": device.last_seq, "results": results}

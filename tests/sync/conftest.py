@@ -111,10 +111,11 @@ class TestLaptop:
         assert reply.status_code == 200, reply.get_data(as_text=True)
         return reply
 
-    def photo(self, item_key: str, seed: int = 0):  # type: ignore[no-untyped-def]
+    def photo(self, item_key: str, seed: int = 0, size: tuple[int, int] = (800, 600)):  # type: ignore[no-untyped-def]
+        upload = (io.BytesIO(jpeg(seed, size)), "p.jpg")
         reply = self.post(
             "/photos",
-            {"item_key": item_key, "owner": "x", "photos": [(io.BytesIO(jpeg(seed)), "p.jpg")]},
+            {"item_key": item_key, "owner": "x", "photos": [upload]},
             content_type="multipart/form-data",
         )
         assert reply.status_code == 200, reply.get_data(as_text=True)

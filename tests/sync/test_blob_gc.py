@@ -51,6 +51,8 @@ def _world(factory, blobs_dir: Path):  # type: ignore[no-untyped-def]
         data = f"bytes of {label}".encode()
         sha = hashlib.sha256(data).hexdigest()
         store.put(data, sha)
+        store.put_thumbnail(b"thumbnail of " + data, sha)
+        store.put_print_copy(b"print copy of " + data, sha)
         factory.session.add(Blob(sha256=sha, size=len(data), created_at=created))
         factory.session.flush()
         factory.session.add(BlobHolder(sha256=sha, device_id=device.id, at=arrived))
@@ -106,7 +108,9 @@ def test_gc_removes_lapsed_uploads_stray_partials_and_old_unreferenced_blobs_onl
         uploads = set(session.scalars(select(DeviceUpload.sha256)))
     assert gone_blob not in kept and len(kept) == 4
     assert not store.exists(gone_blob)
-    assert all(store.exists(sha) for sha in kept)
+    assert not store.thumbnail_path(gone_blob).exists()
+    assert not store.print_path(gone_blob).exists()
+    assert all(store.exists(sha) and store.print_path(sha).exists() for sha in kept)
     assert uploads == {live}
     assert not partial_path(blobs_dir, device.id, lapsed).exists()
     assert partial_path(blobs_dir, device.id, live).exists()

@@ -4,6 +4,7 @@ import hashlib
 
 from sqlalchemy import func, select
 
+from auditkit.config import server_settings
 from auditkit.db import make_session_factory
 from auditkit.demo import AUDIT_ID
 from auditkit.models import (
@@ -39,7 +40,7 @@ def test_audit_with_findings_and_photos_reaches_server_and_second_laptop(
     anna = laptops("anna").login("auditor1")
     assert anna.sync().ok
     anna.answer(ITEM, notes="Training matrix seen")
-    anna.photo(ITEM, seed=1)
+    anna.photo(ITEM, seed=1, size=(1800, 1300))  # big enough to have a print copy
     anna.post("/meetings/opening", {"held_at": "2026-12-11T09:00", "attendees": "Eva, QM"})
     created = anna.form(
         "/findings/new",
@@ -72,6 +73,12 @@ def test_audit_with_findings_and_photos_reaches_server_and_second_laptop(
         assert meeting.attendees == [{"name": "Eva", "role": "QM"}]
     data = PhotoStore(bram.data_dir / "photos").path(photo.sha256).read_bytes()
     assert hashlib.sha256(data).hexdigest() == photo.sha256
+    # The print copy for report PDFs is made where the photo was taken, not where sync
+    # carries it (that would slow every upload): elsewhere the first report makes it.
+    server_store = PhotoStore(server_settings().blobs_dir)
+    assert PhotoStore(anna.data_dir / "photos").print_path(photo.sha256).is_file()
+    for store in (server_store, PhotoStore(bram.data_dir / "photos")):
+        assert store.exists(photo.sha256) and not store.print_path(photo.sha256).exists()
     page = bram.client.get(f"/audits/{AUDIT_ID}/findings/").get_data(as_text=True)
     assert ">F1<" in page
 

@@ -142,3 +142,26 @@ def test_only_the_lead_submits(laptops) -> None:  # type: ignore[no-untyped-def]
     reply = bram.form("/closing/submit", {"accept_gaps": "1"})
     assert reply.status_code == 422
     assert "Only the lead auditor submits" in reply.get_data(as_text=True)
+
+
+def test_a_submission_gets_its_photos_print_copies_made_on_the_server(  # type: ignore[no-untyped-def]
+    laptops, server_engine, cb_app
+) -> None:
+    from sync.server.print_copies import EXTENSION
+
+    anna = laptops("anna").login("auditor1")
+    anna.sync()
+    anna.photo(ITEM, seed=5, size=(1800, 1300))
+    summary = anna.sync()
+    assert summary.ok and summary.blobs_uploaded == 1
+    with anna.session() as session:
+        sha = session.scalars(select(Photo.sha256)).one()
+    blobs = PhotoStore(cb_app.config["DATA_DIR"] / "blobs")
+    assert blobs.exists(sha) and not blobs.print_path(sha).exists()  # an upload makes none
+
+    _sign(anna)
+    assert anna.form("/closing/submit", {"accept_gaps": "1"}).status_code == 302
+    assert anna.sync().ok
+    assert _server_status(server_engine) == AuditStatus.SUBMITTED
+    cb_app.extensions[EXTENSION].wait()
+    assert blobs.print_path(sha).is_file()

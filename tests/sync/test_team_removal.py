@@ -33,12 +33,12 @@ def test_an_auditor_off_the_team_keeps_nothing_after_the_refusal_is_read(  # typ
 ) -> None:
     anna = laptops("anna").login("auditor1")
     assert anna.sync().ok
-    anna.photo(ITEM, seed=3)
+    anna.photo(ITEM, seed=3, size=(1800, 1300))  # big enough to have a print copy
     assert anna.sync().ok
     with anna.session() as session:
         sha = session.scalars(select(Photo.sha256).where(Photo.audit_id == AUDIT_ID)).one()
     store = PhotoStore(anna.settings.photos_dir)
-    assert store.exists(sha)
+    assert store.exists(sha) and store.print_path(sha).is_file()
     anna.answer(ITEM, notes="Training records of the new welders seen")  # not yet sent
     member_id, user_id, role = _take_off_team(server_engine, "auditor1")
 
@@ -52,7 +52,8 @@ def test_an_auditor_off_the_team_keeps_nothing_after_the_refusal_is_read(  # typ
         refusal = session.scalars(select(SyncRejection)).one()
     # The reason stays readable; the text the refused change carried does not.
     assert "not on the team" in refusal.message and refusal.payload == {}
-    assert not store.exists(sha) and not store.thumbnail_path(sha).exists()
+    renditions = (store.path(sha), store.thumbnail_path(sha), store.print_path(sha))
+    assert not any(path.exists() for path in renditions)
 
     with make_session_factory(server_engine).begin() as session:
         session.add(AuditTeamMember(id=member_id, audit_id=AUDIT_ID, user_id=user_id, role=role))
