@@ -235,8 +235,8 @@ def sync(data_dir: Path, server_dir: Path) -> None:
             time.sleep(0.1)
             copies = list((server_dir / "blobs").rglob("*.print.jpg"))
         print(
-            f"the server made {len(copies)} print copies within "
-            f"{time.perf_counter() - started:.1f} s of the submission"
+            f"the server had made {len(copies)} print copies "
+            f"{time.perf_counter() - started:.1f} s after the sync that submitted the audit"
         )
 
 

@@ -42,6 +42,24 @@ def test_the_first_request_warms_up_once_and_the_report_template_is_compiled(  #
         assert pdf_warm_up.warming(app) is thread  # once per app
 
 
+def test_a_sync_or_api_request_does_not_start_it(  # type: ignore[no-untyped-def]
+    laptop_db_url, migrated_server_db, tmp_path, monkeypatch
+) -> None:
+    """A laptop's sync never asks for a PDF, and the warm-up slowed its first uploads."""
+    warmed: list[str] = []
+    monkeypatch.setattr(pdf_warm_up, "_warm_up", lambda app: warmed.append(app.name))
+    _, cb = _apps(laptop_db_url, migrated_server_db, tmp_path, PDF_WARM_UP=True)
+    client = cb.test_client()
+    client.get("/api/sync/v1/spec")
+    client.get("/api/public/v1/certificates/AK-QMS-2026-00001")
+    assert pdf_warm_up.warming(cb) is None
+    client.get("/login")
+    thread = pdf_warm_up.warming(cb)
+    assert thread is not None
+    thread.join(timeout=60)
+    assert warmed == [cb.name]
+
+
 def test_a_testing_app_or_one_told_not_to_does_not_warm_up(  # type: ignore[no-untyped-def]
     laptop_db_url, migrated_server_db, tmp_path, monkeypatch
 ) -> None:

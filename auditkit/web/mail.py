@@ -2,17 +2,14 @@
 sends what a request queued as soon as its transaction commits (auditkit.mail.outbox).
 
 The request never waits for the SMTP server. The thread runs only while there is mail to
-send and ends IDLE_S seconds after the last, so it never keeps the app's engine (and its
-pooled database connections) alive. A message it cannot send now is retried by
+send and ends seconds after the last (auditkit.web.on_demand), so it never keeps the app's
+engine (and its pooled database connections) alive. A message it cannot send now is retried by
 `auditkit mail send` (run from cron); one queued by a transaction that rolls back never
 existed. Set MAIL_SEND_AFTER_COMMIT False to leave all sending to `auditkit mail send`.
 """
 
 from __future__ import annotations
 
-import logging
-import queue
-import threading
 import uuid
 
 from flask import Flask, current_app
@@ -22,10 +19,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from auditkit import mail
 from auditkit.config import cb_identity
 from auditkit.web.database import EXTENSION as DATABASE
+from auditkit.web.on_demand import OnDemandWorker
 
 EXTENSION = "auditkit.mail"
-IDLE_S = 2.0
-log = logging.getLogger(__name__)
 
 
 SENDER = "auditkit.mail.sender"  # Session.info key: the sender of the app whose session it is
@@ -58,34 +54,15 @@ def mailer() -> mail.Mailer:
 
 
 class _Sender:
-    """One daemon thread per app process; started with the first message."""
+    """One daemon thread per app process, running while there is mail to send."""
 
     def __init__(self, factory: sessionmaker[Session], settings: mail.MailSettings) -> None:
-        self.factory = factory
-        self.settings = settings
-        self.transport = mail.transport_for(settings)
-        self.waiting: queue.Queue[list[uuid.UUID]] = queue.Queue()
-        self.lock = threading.Lock()
-        self.thread: threading.Thread | None = None
+        transport = mail.transport_for(settings)
+        self.worker: OnDemandWorker[list[uuid.UUID]] = OnDemandWorker(
+            "mail-sender",
+            lambda ids: mail.deliver(factory, transport, settings, ids=ids),
+            failed="sending mail failed; `auditkit mail send` will retry",
+        )
 
     def submit(self, ids: list[uuid.UUID]) -> None:
-        with self.lock:
-            self.waiting.put(ids)
-            if self.thread is None or not self.thread.is_alive():
-                self.thread = threading.Thread(target=self._run, name="mail-sender", daemon=True)
-                self.thread.start()
-
-    def _run(self) -> None:
-        while True:
-            try:
-                ids = self.waiting.get(timeout=IDLE_S)
-            except queue.Empty:
-                with self.lock:  # a submit in between sees this thread alive or starts one
-                    if self.waiting.empty():
-                        self.thread = None
-                        return
-                continue
-            try:
-                mail.deliver(self.factory, self.transport, self.settings, ids=ids)
-            except Exception:  # a database hiccup must not end the thread
-                log.exception("sending mail failed; `auditkit mail send` will retry")
+        self.worker.put([ids])

@@ -5,15 +5,12 @@ ready (auditkit.print_copies; about a second of CPU for a hundred photos on two 
 Not made as each photo is uploaded: every upload would wait for its copy, and sync's upload
 rate fell to a twentieth of a plain PUT that way. A submission comes after all of the audit's
 photos arrived (audit.submit.v1 refuses it before). Whatever this misses (the process ends,
-a disk is full) the first report makes. The thread runs only while there is work and ends
-IDLE_S seconds after it, as the mail sender does. PRINT_COPIES_AFTER_SUBMIT False turns it off.
+a disk is full) the first report makes. The thread runs only while there is work
+(auditkit.web.on_demand). PRINT_COPIES_AFTER_SUBMIT False turns it off.
 """
 
 from __future__ import annotations
 
-import logging
-import queue
-import threading
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
@@ -27,12 +24,11 @@ from auditkit.models import Photo
 from auditkit.photostore import PhotoStore
 from auditkit.print_copies import keep_print_copy
 from auditkit.web.database import EXTENSION as DATABASE
+from auditkit.web.on_demand import OnDemandWorker
 from sync.engine.apply import Mutation
 
 SUBMIT = "audit.submit.v1"
 EXTENSION = "sync.print_copies"
-IDLE_S = 2.0
-log = logging.getLogger(__name__)
 
 
 def init_app(app: Flask) -> None:
@@ -55,44 +51,25 @@ def after_push(mutations: Sequence[Mutation], results: Sequence[dict[str, Any]])
 
 
 class Maker:
-    """One thread per app process, started by the first submission."""
+    """One thread per app process, running while submitted audits wait for their copies."""
 
     def __init__(self, factory: sessionmaker[Session], store: PhotoStore) -> None:
         self.factory = factory
         self.store = store
-        self.waiting: queue.Queue[uuid.UUID] = queue.Queue()
-        self.lock = threading.Lock()
-        self.thread: threading.Thread | None = None
+        # Not a daemon: a copy being written when the process ends is finished first.
+        self.worker: OnDemandWorker[uuid.UUID] = OnDemandWorker(
+            "print-copies",
+            self._make,
+            failed="making print copies failed; the first report makes them",
+            daemon=False,
+        )
 
     def submit(self, audit_ids: Sequence[uuid.UUID]) -> None:
-        with self.lock:
-            for audit_id in audit_ids:
-                self.waiting.put(audit_id)
-            if self.thread is None or not self.thread.is_alive():
-                # Not a daemon: a copy being written when the process ends is finished first.
-                self.thread = threading.Thread(target=self._run, name="print-copies")
-                self.thread.start()
+        self.worker.put(audit_ids)
 
     def wait(self) -> None:
         """Until everything queued so far is done."""
-        self.waiting.join()
-
-    def _run(self) -> None:
-        while True:
-            try:
-                audit_id = self.waiting.get(timeout=IDLE_S)
-            except queue.Empty:
-                with self.lock:  # a submit in between sees this thread alive or starts one
-                    if self.waiting.empty():
-                        self.thread = None
-                        return
-                continue
-            try:
-                self._make(audit_id)
-            except Exception:  # the first report makes what is missing
-                log.exception("making the print copies of audit %s failed", audit_id)
-            finally:
-                self.waiting.task_done()
+        self.worker.wait()
 
     def _make(self, audit_id: uuid.UUID) -> None:
         with self.factory() as session:
