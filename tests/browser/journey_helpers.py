@@ -53,6 +53,17 @@ def ready(page) -> None:  # type: ignore[no-untyped-def]
     page.locator("html[data-ready]").wait_for(state="attached")
 
 
+def follow(page, link) -> None:  # type: ignore[no-untyped-def]
+    """Click a link to another field-app page and wait until that page is wired for use.
+
+    Without the wait, a test can type into the new page's fields before htmx has bound their
+    autosave: the text shows, but nothing saves it (a busy machine makes that likely).
+    """
+    with page.expect_navigation():
+        link.click()
+    ready(page)
+
+
 def wait_until(page, expression: str, timeout_s: float = 30.0) -> None:  # type: ignore[no-untyped-def]
     """Wait until a script expression is true in the page.
 

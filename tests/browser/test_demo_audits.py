@@ -8,7 +8,14 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.journey_helpers import SAVED, block_outside_requests, hosts, ready, shot
+from tests.browser.journey_helpers import (
+    SAVED,
+    block_outside_requests,
+    follow,
+    hosts,
+    ready,
+    shot,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -21,7 +28,7 @@ def _open(page, url: str, client: str) -> None:  # type: ignore[no-untyped-def]
 
 
 def _record_time(page, **fields: str) -> None:  # type: ignore[no-untyped-def]
-    page.get_by_role("link", name="Audit time", exact=True).click()
+    follow(page, page.get_by_role("link", name="Audit time", exact=True))
     page.get_by_label("Day").fill(fields["day"])
     page.get_by_label(fields["mode"], exact=True).check()
     if "site" in fields:
@@ -35,7 +42,7 @@ def _record_time(page, **fields: str) -> None:  # type: ignore[no-untyped-def]
 
 
 def _close_and_sign(page, recommendation: str) -> None:  # type: ignore[no-untyped-def]
-    page.get_by_role("link", name="Closing", exact=True).click()
+    follow(page, page.get_by_role("link", name="Closing", exact=True))
     page.locator("#meeting-closing").get_by_label("Held at").fill("2026-12-15T16:00")
     page.locator("#meeting-closing").get_by_label("Attendees").fill("Marloes Visser, QHSE")
     expect(page.locator("#state-meeting-closing")).to_have_text(SAVED)

@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 from tests.browser.journey_helpers import (
     SAVED,
     block_outside_requests,
+    follow,
     hosts,
     landscape_jpeg,
     ready,
@@ -64,7 +65,7 @@ def test_auditor_journey_offline(page, live_field, aborted, tmp_path) -> None:  
     shot(page, "journey-01-overview")
 
     # 2. Opening meeting, autosaved; a reload shows what the server kept.
-    page.get_by_role("link", name="Opening meeting").click()
+    follow(page, page.get_by_role("link", name="Opening meeting"))
     attendees = "Eva Bakker, Quality manager\nJan Smit, Plant manager"
     notes = "Scope and plan confirmed; the audit starts in the warehouse."
     page.get_by_label("Held at").fill("2025-06-02T08:30")
@@ -155,7 +156,7 @@ def test_auditor_journey_offline(page, live_field, aborted, tmp_path) -> None:  
     expect(row).to_contain_text(STATEMENT)
 
     # 6. Closing meeting, recommendation, conclusion, sign-off, acknowledgement.
-    page.get_by_role("link", name="Closing", exact=True).click()
+    follow(page, page.get_by_role("link", name="Closing", exact=True))
     closing_people = "Eva Bakker, Quality manager\nPiet Jansen, Managing director"
     closing_notes = "Findings presented; the major NC was understood and accepted."
     page.get_by_label("Attendees").fill(closing_people)

@@ -40,7 +40,7 @@ from auditkit.mail import Mailer
 from auditkit.models import Finding
 from auditkit.web.mail import EXTENSION as MAIL
 from tests.browser.conftest import PATIENCE_MS, LiveServer
-from tests.browser.journey_helpers import landscape_jpeg, ready, shot, wait_until
+from tests.browser.journey_helpers import follow, landscape_jpeg, ready, shot, wait_until
 from tests.browser.test_field_journey import ITEM_2, answer, item, open_competence_page
 from tests.browser.test_portal_journey import staff_sign_in, sync
 from tests.mail_server import LocalSMTP, text_of
@@ -148,7 +148,7 @@ def conduct_offline(page, laptop_url: str, photo: Path) -> None:  # type: ignore
         "() => [...document.querySelectorAll('.gallery figure.photo img')]"
         ".every(i => i.complete && i.naturalWidth > 0)",
     )
-    page.get_by_role("link", name="Closing", exact=True).click()
+    follow(page, page.get_by_role("link", name="Closing", exact=True))
     page.get_by_label(
         "Recommend granting certification once majors are verified closed and the plans "
         "for minors accepted"
