@@ -20,6 +20,7 @@ from auditkit.web import (
     htmx,
     mail,
     pdf_warm_up,
+    proxy,
     security,
     templating,
 )
@@ -51,6 +52,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config["CERTIFICATE_SETTINGS"] = certificate_settings()
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_secret_key(app.config["DATA_DIR"])
+    proxy.init_app(app)
     templating.init_app(app)
     favicon.init_app(app)
     csrf.init_app(app)

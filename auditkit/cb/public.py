@@ -10,8 +10,8 @@ draft is not issued, so it is answered as unknown. Every request counts against 
 address's limit (auditkit.rate_limit, in the database, so all workers share it):
 PUBLIC_RATE_LIMIT requests per PUBLIC_RATE_WINDOW seconds, from AUDITKIT_PUBLIC_RATE_LIMIT
 (default 60; 0 turns the limit off) and AUDITKIT_PUBLIC_RATE_WINDOW (default 60). Behind a
-reverse proxy, remote_addr must be the client's (werkzeug's ProxyFix), or every visitor
-shares the proxy's count.
+reverse proxy, AUDITKIT_PROXY_HOPS makes remote_addr the client's (auditkit.web.proxy), or
+every visitor shares the proxy's count.
 """
 
 from __future__ import annotations
