@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
+from sqlalchemy import select
 
 from auditkit import rate_limit
 from auditkit.certificates import certsearch, public
@@ -252,6 +253,25 @@ def test_a_window_counts_then_starts_again(server_session) -> None:  # type: ign
     row = server_session.get(RateLimit, "public:192.0.2.1", populate_existing=True)
     assert (row.hits, row.window_start) == (1, start + minute)
     assert rate_limit.prune(server_session, older_than=minute, now=start + 3 * minute) == 1
+
+
+def test_auditkit_db_prune_deletes_the_counts_of_windows_long_over(server_session) -> None:  # type: ignore[no-untyped-def]
+    now = datetime.now(UTC)
+    for key, age in (
+        ("public:192.0.2.1", timedelta(hours=30)),
+        ("public:192.0.2.2", timedelta(hours=2)),
+    ):
+        rate_limit.hit(server_session, key, limit=5, window=timedelta(minutes=1), now=now - age)
+    server_session.commit()
+    result = CliRunner().invoke(main, ["db", "prune"])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "Removed 1 request count of ended windows."
+    server_session.expire_all()
+    assert set(server_session.scalars(select(RateLimit.key))) == {"public:192.0.2.2"}
+    result = CliRunner().invoke(main, ["db", "prune", "--older-than-hours", "1"])
+    assert result.output.strip() == "Removed 1 request count of ended windows."
+    refused = CliRunner().invoke(main, ["db", "prune", "--older-than-hours", "0"])
+    assert refused.exit_code == 2 and "--older-than-hours" in refused.output
 
 
 def test_two_workers_counting_at_once_lose_no_hit(migrated_server_db) -> None:  # type: ignore[no-untyped-def]
