@@ -100,6 +100,9 @@ def test_the_printable_plan_s_button_opens_the_print_dialog(page, live_cb, seede
     _sign_in(page, live_cb.url, "planner")
     page.goto(f"{live_cb.url}/audits/{seeded}")
     page.get_by_role("link", name="The plan for the client (print)").click()
-    page.get_by_role("button", name="Print or save as PDF").click()
+    button = page.get_by_role("button", name="Print or save as PDF")
+    expect(button).to_be_visible()  # shown only once print.js has wired it
+    _shot(page, "plan-print")
+    button.click()
     expect(page.locator("html")).to_have_attribute("data-printed", "1")
     assert refused == []
